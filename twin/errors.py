@@ -1,0 +1,61 @@
+"""The one error family for problems a user can cause or must act on.
+
+Rules: every message names where the problem is (file, line and field; or node and BMC address)
+and never contains a secret. The CLI prints these as one line each and exits non-zero, without a
+traceback. Anything that is not a TwinError is a bug in the twin and keeps its traceback.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class TwinError(Exception):
+    """Base of every user-facing error."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in an input file: `FILE:LINE: field: message` (line 0 = the file as a whole)."""
+
+    file: str
+    line: int
+    field: str
+    message: str
+    severity: str = "error"  # "error" or "warning"
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.field}: {self.message}"
+
+    def as_dict(self) -> dict:
+        return {"file": self.file, "line": self.line, "field": self.field, "message": self.message}
+
+
+class InputError(TwinError):
+    """An input file is unreadable or invalid; carries every problem found, not just the first."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class UnreadableError(InputError):
+    """The file could not be read or decoded at all (missing, a directory, not text, not JSON...)."""
+
+
+class BmcError(TwinError):
+    """A BMC command failed. `reason` is one of REASONS; the message names node and address."""
+
+    REASONS = ("credentials", "unreachable", "timeout", "protocol", "power_timeout")
+
+    def __init__(self, node: str, address: str, reason: str, detail: str = ""):
+        self.node, self.address, self.reason, self.detail = node, address, reason, detail
+        text = f"node {node}: BMC {address}: {reason.replace('_', ' ')}"
+        super().__init__(f"{text}: {detail}" if detail else text)
+
+
+class DeployError(TwinError):
+    """A node's deployment failed for a reason other than its BMC (callback timeout, PXE...)."""
+
+    def __init__(self, node: str, cause: str):
+        self.node, self.cause = node, cause
+        super().__init__(f"node {node}: {cause}")

@@ -1,0 +1,112 @@
+"""The typed events of a run, and the one table they all become.
+
+Rules: an event is a small frozen dataclass; the recorder stamps it with time and sequence.
+Every event maps onto the same columns (COLUMNS), so the log is one DataFrame / Parquet table:
+    seq, time_s, kind, subject, name, detail, cause, value
+`kind` says which event class; `subject` is a node, phase or "run"; `name` is the state, stage,
+command or edge; `detail` and `cause` are text ("" when empty); `value` is a number (NaN if none).
+No event field ever holds a secret.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+COLUMNS = ("seq", "time_s", "kind", "subject", "name", "detail", "cause", "value")
+NAN = float("nan")
+
+
+@dataclass(frozen=True, slots=True)
+class RunMark:
+    """Run-level marks: `start`, `attempt` (helion policy restart), `end` (detail: outcome)."""
+
+    name: str
+    detail: str = ""
+    cause: str = ""
+
+    def row(self):
+        return ("run", "run", self.name, self.detail, self.cause, NAN)
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseEdge:
+    """A TripleO phase starts or ends (`detail`: success|failed on end)."""
+
+    phase: str
+    edge: str  # "start" | "end"
+    outcome: str = ""
+    cause: str = ""
+
+    def row(self):
+        return ("phase", self.phase, self.edge, self.outcome, self.cause, NAN)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeEnrolled:
+    """A node is registered with an Ironic (`detail`: role; `cause`: which Ironic, seed|undercloud)."""
+
+    node: str
+    role: str
+    ironic: str
+
+    def row(self):
+        return ("node", self.node, "enrolled", self.role, self.ironic, NAN)
+
+
+@dataclass(frozen=True, slots=True)
+class StateChanged:
+    """An Ironic provision state change (`detail`: the previous state)."""
+
+    node: str
+    state: str
+    previous: str
+    cause: str = ""
+
+    def row(self):
+        return ("state", self.node, self.state, self.previous, self.cause, NAN)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeFailed:
+    node: str
+    cause: str
+
+    def row(self):
+        return ("failure", self.node, "failed", "", self.cause, NAN)
+
+
+@dataclass(frozen=True, slots=True)
+class BmcCall:
+    """One BMC command as the conductor saw it (`detail`: ok or the error reason; value: seconds)."""
+
+    node: str
+    command: str
+    result: str
+    latency_s: float
+
+    def row(self):
+        return ("bmc", self.node, self.command, self.result, "", self.latency_s)
+
+
+@dataclass(frozen=True, slots=True)
+class PowerChanged:
+    """The machine's own power state changed (what the hardware did, not what was asked)."""
+
+    node: str
+    power: str
+
+    def row(self):
+        return ("power", self.node, self.power, "", "", NAN)
+
+
+@dataclass(frozen=True, slots=True)
+class BootStage:
+    """A step of the machine's boot: post, dhcp, dhcp_timeout, ramdisk_loaded, deploy_callback,
+    image_written, os_booted, local_boot_callback, no_boot_device..."""
+
+    node: str
+    stage: str
+    detail: str = ""
+    value: float = NAN
+
+    def row(self):
+        return ("boot", self.node, self.stage, self.detail, "", self.value)
