@@ -1,7 +1,9 @@
 """The one error family for problems a user can cause or must act on.
 
 Rules: every message names where the problem is (file, line and field; or node and BMC address)
-and never contains a secret. The CLI prints these as one line each and exits non-zero, without a
+and never contains a secret. Every error is rebuilt exactly from its `args` (simpy re-raises a
+failed event's exception as `type(e)(*e.args)`), so constructor arguments go to `args` and the
+message comes from `__str__`. The CLI prints these as one line each and exits non-zero, without a
 traceback. Anything that is not a TwinError is a bug in the twin and keeps its traceback.
 """
 from __future__ import annotations
@@ -35,7 +37,10 @@ class InputError(TwinError):
 
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
+        super().__init__(self.problems)
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
 
 
 class UnreadableError(InputError):
@@ -49,8 +54,11 @@ class BmcError(TwinError):
 
     def __init__(self, node: str, address: str, reason: str, detail: str = ""):
         self.node, self.address, self.reason, self.detail = node, address, reason, detail
-        text = f"node {node}: BMC {address}: {reason.replace('_', ' ')}"
-        super().__init__(f"{text}: {detail}" if detail else text)
+        super().__init__(node, address, reason, detail)
+
+    def __str__(self) -> str:
+        text = f"node {self.node}: BMC {self.address}: {self.reason.replace('_', ' ')}"
+        return f"{text}: {self.detail}" if self.detail else text
 
 
 class DeployError(TwinError):
@@ -58,4 +66,7 @@ class DeployError(TwinError):
 
     def __init__(self, node: str, cause: str):
         self.node, self.cause = node, cause
-        super().__init__(f"node {node}: {cause}")
+        super().__init__(node, cause)
+
+    def __str__(self) -> str:
+        return f"node {self.node}: {self.cause}"

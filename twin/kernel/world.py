@@ -59,7 +59,11 @@ class World:
         """Wait for `event` at most `timeout_s`; return its value, raise its failure, or raise
         WaitTimeout (and defuse the event, so that a late failure is ignored)."""
         timer = self.env.timeout(timeout_s)
-        yield event | timer
+        try:
+            yield event | timer
+        except Interrupt:
+            event.defused = True  # the waiter is gone; a late failure must not crash the run
+            raise
         if event.triggered:
             if event.ok:
                 return event.value

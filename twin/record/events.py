@@ -41,6 +41,17 @@ class PhaseEdge:
 
 
 @dataclass(frozen=True, slots=True)
+class NodePlanned:
+    """A node of the inventory is part of this run (`detail`: its role)."""
+
+    node: str
+    role: str
+
+    def row(self):
+        return ("node", self.node, "planned", self.role, "", NAN)
+
+
+@dataclass(frozen=True, slots=True)
 class NodeEnrolled:
     """A node is registered with an Ironic (`detail`: role; `cause`: which Ironic, seed|undercloud)."""
 

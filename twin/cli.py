@@ -1,0 +1,118 @@
+"""The `twin` command line: run, validate, schema (and lab, where the live lab is installed).
+
+Rules: user errors (TwinError) print one line per problem on stderr, never a traceback, and exit
+non-zero: 1 for invalid content or a failed deployment, 2 for unreadable input or bad usage;
+130 on Ctrl-C. Only a bug in the twin shows a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from twin.errors import InputError, TwinError, UnreadableError
+
+EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def _cmd_run(args) -> int:
+    from twin.runner import problem_lines, resolve_inventory, simulate, write_outputs
+    from twin.scenario import load_scenario
+
+    loaded = load_scenario(args.scenario)
+    inventory, warnings = resolve_inventory(loaded, args.inventory)
+    for line in problem_lines(warnings):
+        print(line, file=sys.stderr)
+    seed = loaded.scenario.seed if args.seed is None else args.seed
+    result = simulate(loaded, inventory, seed, progress=not args.quiet)
+    out = Path(args.out) if args.out else Path("reports") / loaded.scenario.name
+    write_outputs(result, out)
+    print(_run_digest(result.summary, out))
+    return EXIT_OK if result.summary["deployment"]["outcome"] == "success" else EXIT_INVALID
+
+
+def _run_digest(summary: dict, out: Path) -> str:
+    d = summary["deployment"]
+    m, s = divmod(int(round(d["makespan_s"])), 60)
+    h, m = divmod(m, 60)
+    states = ", ".join(f"{n} {state}" for state, n in sorted(summary["counts"]["by_state"].items()))
+    lines = [f"{summary['scenario']} ({summary['backend']}, seed {summary['seed']}, policy {summary['policy']}): "
+             f"{d['outcome'].upper()} in {h}:{m:02d}:{s:02d} ({d['makespan_s']:.0f} s), "
+             f"{d['attempts']} attempt(s); nodes: {states}"]
+    for name, node in d["nodes"].items():
+        if node["cause"]:
+            lines.append(f"  {name} ({node['role']}): {node['state']}: {node['cause']}")
+    lines.append(f"report: {out / 'report.html'}  events: {out / 'events.parquet'}  summary: {out / 'summary.json'}")
+    return "\n".join(lines)
+
+
+def _cmd_validate(args) -> int:
+    from twin.inventory.validate import run_validate
+
+    return run_validate(args.inventory, profile=args.profile, as_json=args.json)
+
+
+def _cmd_schema(args) -> int:
+    from twin.scenario import Scenario
+
+    print(json.dumps(Scenario.model_json_schema(), indent=2))
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="twin", description="Helion Twin: a digital twin of an HP Helion OpenStack cloud")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run a scenario (simulated deployment) and write its report")
+    run.add_argument("scenario", help="scenario YAML file (see scenarios/)")
+    run.add_argument("--backend", choices=["sim"], default="sim", help="world to run in (default: sim)")
+    run.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+    run.add_argument("--inventory", help="use this baremetal.csv / instackenv.json instead of the scenario's")
+    run.add_argument("--out", help="output folder (default: reports/SCENARIO-NAME)")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.set_defaults(func=_cmd_run)
+
+    val = sub.add_parser("validate", help="check an inventory against Helion's rules")
+    val.add_argument("inventory", help="baremetal.csv (Helion 1.0 or 1.1) or instackenv.json")
+    val.add_argument("--profile", default="kvm-30x40", help="limits profile (default: kvm-30x40)")
+    val.add_argument("--json", action="store_true", help="machine-readable output")
+    val.set_defaults(func=_cmd_validate)
+
+    sch = sub.add_parser("schema", help="print the scenario file's JSON Schema")
+    sch.set_defaults(func=_cmd_schema)
+
+    try:  # the live lab needs libvirt-python; without it `twin lab` is simply absent
+        from real_backends.lab.cli import register
+    except ImportError:
+        pass
+    else:
+        register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except UnreadableError as e:
+        _print_error(e)
+        return EXIT_UNREADABLE
+    except InputError as e:
+        _print_error(e)
+        return EXIT_INVALID
+    except TwinError as e:
+        print(f"twin: error: {e}", file=sys.stderr)
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        print("twin: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _print_error(e: InputError) -> None:
+    for p in e.problems:
+        print(("warning: " if p.severity == "warning" else "") + str(p), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""The run summary (summary.json), derived from the event log alone.
+
+Rules: nothing here is tracked during the run; everything comes from the events, so the log and
+the summary cannot disagree. Shape (documented in docs/report.md):
+    scenario, backend, seed, policy,
+    deployment: {outcome, makespan_s, attempts, phases: [{name, attempt, start_s, end_s, outcome,
+                 cause}], nodes: {name: {role, state, deploy_s, cause}}},
+    counts: {events, nodes, by_state}
+"""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+
+def _none_if_nan(x):
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else x
+
+
+def summarize(events: pd.DataFrame, *, scenario: str, backend: str, seed: int, policy: str) -> dict:
+    run = events[events.kind == "run"]
+    end = run[run.name == "end"]
+    makespan = float(end.time_s.iloc[-1]) if len(end) else float(events.time_s.max() if len(events) else 0.0)
+    outcome = str(end.detail.iloc[-1]) if len(end) else "failed"
+    attempts = 1 + int((run.name == "attempt").sum())
+
+    phases, attempt, open_phases = [], 1, {}
+    for row in events[(events.kind == "phase") | ((events.kind == "run") & (events.name == "attempt"))].itertuples():
+        if row.kind == "run":
+            attempt = int(row.detail)
+        elif row.name == "start":
+            open_phases[row.subject] = len(phases)
+            phases.append({"name": row.subject, "attempt": attempt, "start_s": row.time_s,
+                           "end_s": None, "outcome": "running", "cause": None})
+        else:
+            p = phases[open_phases.pop(row.subject)]
+            p.update(end_s=row.time_s, outcome=str(row.detail), cause=str(row.cause) or None)
+
+    planned = events[(events.kind == "node") & (events.name == "planned")]
+    roles = dict(zip(planned.subject, planned.detail))
+    states = events[events.kind == "state"]
+    last_state = states.groupby("subject").name.last()
+    failures = events[events.kind == "failure"]
+    last_attempt_start = run[run.name == "attempt"].time_s.max() if attempts > 1 else -math.inf
+    failures = failures[failures.time_s >= last_attempt_start]
+    cause = failures.groupby("subject").cause.last()
+
+    deploy_s = {}
+    starts = states[(states.name == "deploying") & (states.detail == "available")]
+    actives = states[states.name == "active"]
+    for node, t_end in zip(actives.subject, actives.time_s):
+        t0 = starts[(starts.subject == node) & (starts.time_s <= t_end)].time_s
+        if len(t0):
+            deploy_s[node] = round(float(t_end - t0.iloc[-1]), 3)
+
+    nodes = {}
+    for name, role in roles.items():
+        state = str(last_state.get(name, "not enrolled"))
+        nodes[name] = {"role": str(role), "state": state, "deploy_s": deploy_s.get(name) if state == "active" else None,
+                       "cause": None if state == "active" else _none_if_nan(cause.get(name))}
+    by_state: dict[str, int] = {}
+    for n in nodes.values():
+        by_state[n["state"]] = by_state.get(n["state"], 0) + 1
+    return {
+        "scenario": scenario, "backend": backend, "seed": seed, "policy": policy,
+        "deployment": {"outcome": outcome, "makespan_s": round(makespan, 3), "attempts": attempts,
+                       "phases": phases, "nodes": nodes},
+        "counts": {"events": int(len(events)), "nodes": len(nodes), "by_state": by_state},
+    }

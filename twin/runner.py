@@ -1,0 +1,117 @@
+"""Run a scenario end to end: inventory -> world -> TripleO deployment -> events, summary, report.
+
+Rules: the inventory is validated before anything runs (as the installer's first step does) and
+an invalid one is refused with every problem; outputs are written only after the run has
+finished, each file atomically, so an interrupted run leaves no half-written report.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from twin.errors import InputError, Problem
+from twin.inventory import generate_from_spec, get_profile, load_inventory, validate
+from twin.kernel.sim import make_sim_world
+from twin.record.recorder import Recorder, write_events
+from twin.record.summary import summarize
+from twin.scenario import LoadedScenario
+from twin.sim.hardware import SimHardware
+from twin.workflows.tripleo import TripleODeployment
+
+
+@dataclass
+class RunResult:
+    summary: dict
+    events: object  # pandas.DataFrame
+    out_dir: Path | None
+
+
+def resolve_inventory(loaded: LoadedScenario, inventory_path: str | None = None):
+    """The scenario's inventory (or `inventory_path` instead), validated against its profile."""
+    sc = loaded.scenario
+    try:
+        profile = get_profile(sc.limits_profile)
+    except Exception as e:  # an unknown profile name is the scenario's fault: say where
+        raise InputError([loaded.problem(("limits_profile",), str(e))]) from None
+    counts = sc.inventory.assign.model_dump()
+    if inventory_path:
+        inventory = load_inventory(inventory_path, role_counts=counts)
+    elif sc.inventory.file:
+        inventory = load_inventory(loaded.resolve(sc.inventory.file), role_counts=counts)
+    else:
+        inventory = generate_from_spec(sc.inventory.generate.model_dump())
+    problems = validate(inventory, profile)
+    errors = [p for p in problems if p.severity == "error"]
+    names = {n.name for n in inventory.active}
+    for i, fault in enumerate(sc.faults):
+        if fault.node not in names:
+            errors.append(loaded.problem(("faults", i, "node"),
+                                         f"no node named '{fault.node}' in the inventory (nodes: "
+                                         f"{', '.join(sorted(names)[:8])}{'...' if len(names) > 8 else ''})"))
+    if errors:
+        raise InputError(errors)
+    return inventory, [p for p in problems if p.severity != "error"]
+
+
+def simulate(loaded: LoadedScenario, inventory, seed: int, progress: bool = False) -> RunResult:
+    sc = loaded.scenario
+    nodes = inventory.active
+    recorder = Recorder()
+    world = make_sim_world(seed, recorder,
+                           lambda w: SimHardware(w, nodes, sc.timing, sc.network, sc.faults))
+    deployment = TripleODeployment(world, nodes, sc.timing, sc.policy, sc.max_attempts)
+    bar = _progress(recorder, len(nodes)) if progress else None
+    world.process(deployment.run())
+    world.run()
+    if bar is not None:
+        bar.close()
+    events = recorder.frame()
+    summary = summarize(events, scenario=sc.name, backend="sim", seed=seed, policy=sc.policy)
+    return RunResult(summary, events, None)
+
+
+def _progress(recorder: Recorder, total: int):
+    from tqdm import tqdm
+
+    from twin.record.events import NodeFailed, StateChanged
+
+    bar = tqdm(total=total, unit="node", desc="deploying", disable=None, leave=False)
+
+    def echo(time_s, event):
+        if (isinstance(event, StateChanged) and event.state == "active") or isinstance(event, NodeFailed):
+            bar.update(1)
+            bar.set_postfix_str(f"t={time_s / 60:.0f} min")
+
+    recorder.echo = echo
+    return bar
+
+
+def write_outputs(result: RunResult, out_dir: Path) -> None:
+    from twin.report.html import render_report
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _atomic(out_dir / "events.parquet", lambda p: write_events(result.events, p))
+    _atomic(out_dir / "summary.json",
+            lambda p: p.write_text(json.dumps(result.summary, indent=2, sort_keys=False) + "\n"))
+    html = render_report(result.events, result.summary)
+    _atomic(out_dir / "report.html", lambda p: p.write_text(html, encoding="utf-8"))
+    result.out_dir = out_dir
+
+
+def _atomic(path: Path, write) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def problem_lines(problems: list[Problem]) -> list[str]:
+    return [("warning: " if p.severity == "warning" else "") + str(p) for p in problems]

@@ -1,0 +1,117 @@
+"""Timing distributions for scenario parameters.
+
+Rules: a scenario may give a bare number (a fixed value) or a mapping with `dist:` naming one of
+the kinds below; parameters are validated (positive scales, low <= high) so that a run never
+samples an impossible value. Samples are clipped at 0: no duration is negative.
+"""
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal, Union
+
+import numpy as np
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+
+class _Dist(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Fixed(_Dist):
+    dist: Literal["fixed"] = "fixed"
+    value: float = Field(ge=0)
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return self.value
+
+    @property
+    def mean(self) -> float:
+        return self.value
+
+
+class Uniform(_Dist):
+    dist: Literal["uniform"]
+    low: float = Field(ge=0)
+    high: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.high < self.low:
+            raise ValueError("high must be >= low")
+        return self
+
+    def sample(self, rng):
+        return float(rng.uniform(self.low, self.high))
+
+    @property
+    def mean(self):
+        return (self.low + self.high) / 2
+
+
+class Normal(_Dist):
+    """Normal, truncated at zero by clipping (use for durations whose sd << mean)."""
+
+    dist: Literal["normal"]
+    mean_: float = Field(alias="mean", ge=0)
+    sd: float = Field(ge=0)
+
+    def sample(self, rng):
+        return max(0.0, float(rng.normal(self.mean_, self.sd)))
+
+    @property
+    def mean(self):
+        return self.mean_
+
+
+class LogNormal(_Dist):
+    """Lognormal given by its median and the sigma of the underlying normal."""
+
+    dist: Literal["lognormal"]
+    median: float = Field(gt=0)
+    sigma: float = Field(ge=0, le=5)
+
+    def sample(self, rng):
+        return float(self.median * math.exp(self.sigma * rng.standard_normal()))
+
+    @property
+    def mean(self):
+        return self.median * math.exp(self.sigma**2 / 2)
+
+
+class Exponential(_Dist):
+    dist: Literal["exponential"]
+    mean_: float = Field(alias="mean", gt=0)
+
+    def sample(self, rng):
+        return float(rng.exponential(self.mean_))
+
+    @property
+    def mean(self):
+        return self.mean_
+
+
+def _number_is_fixed(value):
+    if isinstance(value, bool):
+        return value  # let validation reject it
+    if isinstance(value, (int, float)):
+        return {"dist": "fixed", "value": value}
+    return value
+
+
+Distribution = Annotated[
+    Union[Fixed, Uniform, Normal, LogNormal, Exponential],
+    BeforeValidator(_number_is_fixed),
+    Field(discriminator="dist"),
+]
+
+
+def fixed(value: float) -> Fixed:
+    return Fixed(value=value)
+
+
+def lognormal(median: float, sigma: float) -> LogNormal:
+    return LogNormal(dist="lognormal", median=median, sigma=sigma)
+
+
+def uniform(low: float, high: float) -> Uniform:
+    return Uniform(dist="uniform", low=low, high=high)

@@ -1,0 +1,113 @@
+"""Load a scenario YAML file into a validated `Scenario`, or fail with every problem located.
+
+Rules: the only exceptions that leave `load_scenario` are UnreadableError (cannot read or parse
+the file) and InputError (the content breaks the schema); each problem names the file, the line
+of the offending key (or its parent, for a missing key) and the dotted field path.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from twin.errors import InputError, Problem, UnreadableError
+from twin.scenario.schema import Scenario
+
+
+@dataclass
+class LoadedScenario:
+    scenario: Scenario
+    path: Path
+    _root: yaml.Node | None
+
+    def line_of(self, *loc) -> int:
+        """The 1-based line of the value at `loc` (e.g. ("faults", 2, "node")) in the file."""
+        return _line_of(self._root, loc)
+
+    def problem(self, loc: tuple, message: str) -> Problem:
+        return Problem(str(self.path), self.line_of(*loc), _dotted(loc), message)
+
+    def resolve(self, relative: str) -> Path:
+        """A path written in the scenario, taken relative to the scenario file's folder."""
+        p = Path(relative).expanduser()
+        return p if p.is_absolute() else (self.path.parent / p)
+
+
+def _dotted(loc) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "scenario"
+
+
+def _line_of(node, loc) -> int:
+    if node is None:
+        return 1
+    line = node.start_mark.line + 1
+    for part in loc:
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.value == str(part):
+                    child, line = value, key.start_mark.line + 1
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            child = node.value[part]
+            line = child.start_mark.line + 1
+        if child is None:
+            return line
+        node = child
+    return line
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UnreadableError([Problem(str(path), 0, "file", "no such file")]) from None
+    except IsADirectoryError:
+        raise UnreadableError([Problem(str(path), 0, "file", "is a directory, not a scenario file")]) from None
+    except UnicodeDecodeError as e:
+        raise UnreadableError([Problem(str(path), 0, "file", f"not UTF-8 text ({e.reason})")]) from None
+    except OSError as e:
+        raise UnreadableError([Problem(str(path), 0, "file", e.strerror or "cannot be read")]) from None
+
+
+def _message(err: dict) -> str:
+    msg = err["msg"]
+    if err["type"] == "extra_forbidden":
+        return "unknown key (check its spelling: unknown keys are not ignored)"
+    if err["type"] == "missing":
+        return "required key is missing"
+    return msg.removeprefix("Value error, ")
+
+
+def load_scenario(path: str | Path) -> LoadedScenario:
+    path = Path(path)
+    text = _read(path)
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark else 0
+        raise UnreadableError([Problem(str(path), line, "yaml", f"not valid YAML: {e.problem}")]) from None
+    except (yaml.YAMLError, RecursionError, ValueError) as e:
+        raise UnreadableError([Problem(str(path), 0, "yaml", f"not valid YAML: {type(e).__name__}")]) from None
+    if not isinstance(data, dict):
+        raise InputError([Problem(str(path), 1, "scenario", "a scenario is a YAML mapping (key: value lines)")])
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as e:
+        problems = []
+        for err in e.errors():
+            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in _UNION_TAGS))
+            problems.append(Problem(str(path), _line_of(root, loc), _dotted(loc), _message(err)))
+        raise InputError(problems) from None
+    return LoadedScenario(scenario, path, root)
+
+
+# pydantic puts the union member's tag in the error location (e.g. "lognormal"); users never wrote it
+_UNION_TAGS = {"fixed", "uniform", "normal", "lognormal", "exponential", "function-before[_number_is_fixed(), tagged-union[Fixed,Uniform,Normal,LogNormal,Exponential]]"}

@@ -1,0 +1,140 @@
+"""The scenario file's schema: what a user may write in `scenarios/*.yaml`.
+
+Rules: every figure has a default taken from the real system (its source in the comment, or
+*inferred* where it is our own estimate) and may be overridden; unknown keys are errors (a typo
+must not silently fall back to a default); `twin schema` prints the JSON Schema of `Scenario`.
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from twin.scenario.distributions import Distribution, fixed, lognormal, uniform
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class HardwareSpec(_Model):
+    cpus: int = Field(12, gt=0)
+    memory_mib: int = Field(65536, gt=0)
+    disk_gib: int = Field(2048, gt=0)
+
+
+class GeneratedInventory(_Model):
+    """A synthetic inventory: how many nodes of each role, all of one hardware profile."""
+
+    undercloud: int = Field(1, ge=0)
+    control: int = Field(3, ge=0)
+    swift: int = Field(2, ge=0)
+    vsa: int = Field(0, ge=0)
+    vsa_ao: int = Field(0, ge=0)
+    so_swift_proxy: int = Field(0, ge=0)
+    so_swift_storage: int = Field(0, ge=0)
+    compute: int = Field(1, ge=0)
+    hardware: HardwareSpec = HardwareSpec()
+
+
+class RoleCounts(_Model):
+    """How many nodes of each optional role the installer assigns to rows without a role
+    (Helion fills Undercloud 1, Control 3, Swift 2 first; these are the rest, before Compute)."""
+
+    vsa: int = Field(0, ge=0)
+    vsa_ao: int = Field(0, ge=0)
+    so_swift_proxy: int = Field(0, ge=0)
+    so_swift_storage: int = Field(0, ge=0)
+
+
+class InventorySource(_Model):
+    """Either `file:` (baremetal.csv or instackenv.json, relative to the scenario) or `generate:`."""
+
+    file: str | None = None
+    generate: GeneratedInventory | None = None
+    assign: RoleCounts = RoleCounts()
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        if (self.file is None) == (self.generate is None):
+            raise ValueError("give exactly one of 'file' or 'generate'")
+        return self
+
+
+class Timing(_Model):
+    """Durations in seconds. Distributions: a number, or {dist: lognormal, median, sigma},
+    {dist: uniform, low, high}, {dist: normal, mean, sd}, {dist: exponential, mean}."""
+
+    # IPMI, as Ironic's ipmitool driver (Juno) drives it
+    ipmi_latency_s: Distribution = lognormal(0.3, 0.4)  # *inferred*: one ipmitool lanplus call
+    ipmi_call_timeout_s: float = Field(10.0, gt=0)  # *inferred*: ipmitool -N 1 -R 4 retransmits
+    ipmi_retry_timeout_s: float = Field(60.0, gt=0)  # Ironic [ipmi] retry_timeout
+    ipmi_min_command_interval_s: float = Field(5.0, ge=0)  # Ironic [ipmi] min_command_interval
+    power_timeout_s: float = Field(60.0, gt=0)  # power state polled 1,1,4,9,16.. s, ERROR after 60 s
+    # the machine
+    post_s: Distribution = lognormal(90.0, 0.15)  # *inferred*: server POST 1-2 min
+    dhcp_s: Distribution = uniform(1.0, 4.0)  # *inferred*
+    dhcp_timeout_s: float = Field(10.0, gt=0)  # iPXE DHCP timeout ~10 s (PXE spec: 32 s)
+    ramdisk_boot_s: Distribution = lognormal(40.0, 0.2)  # *inferred*: deploy ramdisk to callback
+    image_write_overhead_s: Distribution = lognormal(20.0, 0.2)  # *inferred*: iSCSI login, partition
+    os_boot_s: Distribution = lognormal(60.0, 0.2)  # *inferred*: disk boot to the OS signalling
+    # Ironic conductor (Juno defaults)
+    deploy_callback_timeout_s: float = Field(1800.0, gt=0)  # [conductor] deploy_callback_timeout
+    local_boot_timeout_s: float = Field(1800.0, gt=0)  # *inferred*: same bound for the OS to come up
+    check_provision_state_interval_s: float = Field(60.0, gt=0)  # [conductor] check_provision_state_interval
+    register_s: Distribution = fixed(2.0)  # *inferred*: ironic node-create + port-create
+    schedulable_after_s: float = Field(60.0, ge=0)  # "a newly registered node takes ~60 s"
+    # TripleO / Helion installer
+    seed_install_s: Distribution = lognormal(600.0, 0.1)  # "seed VM install ~10 min"
+    undercloud_configure_s: Distribution = lognormal(1500.0, 0.15)  # *inferred* from 60-90 min total
+    overcloud_control_configure_s: Distribution = lognormal(900.0, 0.15)  # *inferred*
+    overcloud_compute_configure_s: Distribution = lognormal(600.0, 0.15)  # *inferred*: incl. demo VM
+    heat_stack_timeout_s: float = Field(3600.0, gt=0)  # Heat stack timeout: 60 min (240 on slow hw)
+
+
+class Network(_Model):
+    management_gbps: float = Field(10.0, gt=0)  # the shared 10 GbE management network
+    nic_gbps: float = Field(10.0, gt=0)  # each node's PXE NIC (Helion: >= 1x10 GbE with PXE)
+    deploy_ramdisk_mib: float = Field(250.0, gt=0)  # *inferred*: deploy kernel + ramdisk
+    image_gib: float = Field(10.0, gt=0)  # *inferred*: a 100 Mb/s NIC adds ~15 min (TripleO demo)
+
+
+FaultKind = Literal["bmc_no_answer", "bmc_wrong_credentials", "pxe_timeout", "slow_nic"]
+
+
+class Fault(_Model):
+    """A fault injected into one node's simulated hardware, from `from_s` for `for_s` seconds
+    (forever when `for_s` is absent)."""
+
+    kind: FaultKind
+    node: str
+    from_s: float = Field(0.0, ge=0)
+    for_s: float | None = Field(None, gt=0)
+    rate_mbps: float | None = Field(None, gt=0, description="slow_nic only: the NIC's speed")
+
+    @model_validator(mode="after")
+    def _rate(self):
+        if self.kind == "slow_nic" and self.rate_mbps is None:
+            self.rate_mbps = 100.0  # a NIC that negotiated 100 Mb/s (TripleO demo)
+        if self.kind != "slow_nic" and self.rate_mbps is not None:
+            raise ValueError("rate_mbps applies to slow_nic faults only")
+        return self
+
+    def active(self, now: float) -> bool:
+        return now >= self.from_s and (self.for_s is None or now < self.from_s + self.for_s)
+
+
+class Scenario(_Model):
+    name: str = Field(min_length=1)
+    description: str = ""
+    seed: int = Field(42, ge=0)
+    inventory: InventorySource
+    limits_profile: str = "kvm-30x40"
+    policy: Literal["carry-on", "helion"] = Field(
+        "carry-on", description="carry-on: a failed node is recorded and the rest go on; "
+        "helion: any failure restarts the installation from the beginning (the 1.x installer)")
+    max_attempts: int = Field(3, ge=1, description="installation attempts under the helion policy")
+    run: Literal["deploy"] = "deploy"
+    timing: Timing = Timing()
+    network: Network = Network()
+    faults: list[Fault] = []

@@ -1,0 +1,1 @@
+"""Simulated hardware: the shared management network, machines with BIOS, BMCs, PXE."""

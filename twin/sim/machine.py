@@ -1,0 +1,102 @@
+"""A simulated bare-metal server: power, BIOS boot order, one-time and persistent boot device,
+and the boot itself (POST, then PXE or disk).
+
+Rules:
+- Power on starts a boot; power off stops whatever the machine was doing; a reset reboots.
+- The BIOS tries its boot order (network first, as Helion requires); a one-time boot device
+  set through the BMC is tried first on the next boot only, a persistent one on every boot.
+- PXE is the provisioning network's business (twin/sim/pxe.py): it may time out, and then the
+  BIOS falls through to the disk; a disk without an image is "no bootable device".
+- `stay_off_after_power_loss` is the BIOS setting Helion requires (no automatic restart).
+"""
+from __future__ import annotations
+
+from twin.kernel.ports import BootDevice, PowerAction
+from twin.kernel.world import Interrupt
+from twin.record.events import BootStage, PowerChanged
+
+
+class SimMachine:
+    def __init__(self, world, node, timing, provisioning, nic_bps):
+        self.world, self.node, self.timing = world, node, timing
+        self.provisioning = provisioning
+        self._nic_bps = nic_bps
+        self._rng = world.rng("machine")
+        self.power = "off"
+        self.boot_order = (BootDevice.PXE, BootDevice.DISK)
+        self.stay_off_after_power_loss = True
+        self.one_time_boot: BootDevice | None = None
+        self.persistent_boot: BootDevice | None = None
+        self.disk_image = False
+        self.in_ramdisk = False
+        self._booting = None
+
+    def nic_bps(self) -> float:
+        slow = self.provisioning.faults.active(self.node.name, "slow_nic", self.world.now)
+        return slow.rate_mbps * 1e6 if slow else self._nic_bps
+
+    # --- what the BMC does to the machine -----------------------------------------------
+    def apply_power(self, action: PowerAction) -> None:
+        if action is PowerAction.OFF:
+            self._off()
+        elif action is PowerAction.ON:
+            if self.power == "off":
+                self._on()
+        elif action is PowerAction.CYCLE:
+            self._off()
+            self._on()
+        elif action is PowerAction.RESET and self.power == "on":
+            self._stop_boot()
+            self._booting = self.world.process(self._boot())
+
+    def set_boot_device(self, device: BootDevice, persistent: bool) -> None:
+        if persistent:
+            self.persistent_boot, self.one_time_boot = device, None
+        else:
+            self.one_time_boot = device
+
+    # --- the machine's own behaviour ----------------------------------------------------
+    def _on(self) -> None:
+        self.power = "on"
+        self.world.record(PowerChanged(self.node.name, "on"))
+        self._booting = self.world.process(self._boot())
+
+    def _off(self) -> None:
+        if self.power == "on":
+            self._stop_boot()
+            self.power = "off"
+            self.world.record(PowerChanged(self.node.name, "off"))
+
+    def _stop_boot(self) -> None:
+        self.in_ramdisk = False
+        if self._booting is not None and self._booting.is_alive:
+            self._booting.interrupt("power")
+        self._booting = None
+
+    def _boot_sequence(self) -> list[BootDevice]:
+        first = self.one_time_boot or self.persistent_boot
+        self.one_time_boot = None
+        order = list(self.boot_order)
+        if first is not None:
+            order.remove(first)
+            order.insert(0, first)
+        return order
+
+    def _boot(self):
+        world, name = self.world, self.node.name
+        try:
+            yield world.timeout(self.timing.post_s.sample(self._rng))
+            world.record(BootStage(name, "post"))
+            for device in self._boot_sequence():
+                if device is BootDevice.PXE:
+                    if (yield from self.provisioning.netboot(self)):
+                        self.in_ramdisk = True
+                        return
+                elif self.disk_image:
+                    yield world.timeout(self.timing.os_boot_s.sample(self._rng))
+                    world.record(BootStage(name, "os_booted"))
+                    self.provisioning.os_booted(self)
+                    return
+            world.record(BootStage(name, "no_boot_device"))
+        except Interrupt:
+            pass
