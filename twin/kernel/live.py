@@ -1,0 +1,228 @@
+"""The live World's engine: a simpy Environment whose clock is real time and whose blocking
+backend calls (pyghmi, libvirt, ...) run in a thread pool and complete as simpy events.
+
+Rules of this file:
+- `now` is real time: seconds since the environment was created, as a float. It is the real
+  time at which the loop processes the current event (never earlier than the event's due time)
+  and it never decreases. A `timeout(d)` therefore fires d seconds of wall time after it was
+  asked for, give or take the loop's latency.
+- The loop never busy-waits: between events it blocks on a thread-safe inbox with a timeout
+  equal to the time left until the next due event, so a completion from another thread wakes it
+  at once and a timer wakes it on time.
+- Other threads never touch simpy objects. They hand work to the loop thread through the inbox:
+  `call_blocking` does so for its result, `post` for anything else (e.g. an HTTP callback
+  succeeding an event). Every event is triggered, and every process runs, on the loop thread.
+- Composition (all_of, any_of, interrupts, timeouts, failures) is plain simpy, so it means the
+  same thing as in the simulated world.
+- When nothing is scheduled and nothing is outstanding (no blocking call running, no external
+  event armed), the schedule is empty exactly as in simpy: `run()` returns and
+  `run(until=event)` raises simpy's RuntimeError.
+- Ctrl-C: `run` shuts the executor down (pending calls are cancelled, running ones are not
+  waited for) and lets KeyboardInterrupt propagate.
+"""
+from __future__ import annotations
+
+import heapq
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+import simpy
+from simpy.core import EmptySchedule, StopSimulation
+from simpy.events import Event
+
+from twin.kernel.rng import Streams
+from twin.kernel.world import World
+
+#: Default size of the blocking-call pool: enough for 60+ nodes to wait on their BMCs at once.
+DEFAULT_WORKERS = 64
+#: Longest single sleep of the loop, so that it stays responsive to signals on every platform.
+MAX_SLEEP_S = 0.5
+
+
+class LiveEnvironment(simpy.Environment):
+    """A simpy Environment on real time, with blocking calls completed through an inbox."""
+
+    def __init__(self, workers: int = DEFAULT_WORKERS, clock: Callable[[], float] = time.monotonic):
+        super().__init__(0.0)
+        if workers < 1:
+            raise ValueError("workers must be at least 1")
+        self.workers = workers
+        self._clock = clock
+        self._t0 = clock()
+        self._inbox: queue.SimpleQueue = queue.SimpleQueue()
+        self._outstanding = 0  # blocking calls running + external events armed (loop thread only)
+        self._executor: ThreadPoolExecutor | None = None
+        self._executor_lock = threading.Lock()
+        self._closers: list[Callable[[], Any]] = []
+        self._closed = False
+        self._loop_thread: threading.Thread | None = None
+
+    # --- the clock ----------------------------------------------------------------------
+    def elapsed(self) -> float:
+        """Real seconds since the environment was created (safe from any thread)."""
+        return self._clock() - self._t0
+
+    # --- work from and for other threads ------------------------------------------------
+    def call_blocking(self, fn: Callable, *args, **kwargs) -> Event:
+        """Run `fn(*args, **kwargs)` in the thread pool; the returned event succeeds with its
+        result or fails with its exception, on the loop thread."""
+        event = self.event()
+        executor = self._pool()
+        self._outstanding += 1
+        future = executor.submit(fn, *args, **kwargs)
+        future.add_done_callback(lambda f: self._inbox.put((self._complete, (event, f))))
+        return event
+
+    def post(self, fn: Callable, *args) -> None:
+        """Run `fn(*args)` on the loop thread as soon as it is free. Thread-safe; the only way
+        another thread may act on simpy objects."""
+        self._inbox.put((fn, args))
+
+    def external_event(self) -> Event:
+        """An event that another thread will trigger (through `post`). Until it is triggered or
+        `release_external`d, the loop waits for it rather than declaring the schedule empty."""
+        event = self.event()
+        event._twin_external = True
+        self._outstanding += 1
+        return event
+
+    def release_external(self, event: Event) -> None:
+        """Stop counting an external event as outstanding (it was triggered or abandoned).
+        Loop thread only; idempotent."""
+        if getattr(event, "_twin_external", False):
+            event._twin_external = False
+            self._outstanding -= 1
+
+    def trigger_external(self, event: Event, value: Any = None, exception: BaseException | None = None) -> None:
+        """Loop thread: succeed (or fail) an external event if it is still pending."""
+        self.release_external(event)
+        if event.triggered:
+            return
+        if exception is not None:
+            event.fail(exception)
+        else:
+            event.succeed(value)
+
+    def _complete(self, event: Event, future: Future) -> None:
+        self._outstanding -= 1
+        if future.cancelled():
+            event.fail(RuntimeError("blocking call cancelled: the live world is shutting down"))
+            return
+        exc = future.exception()
+        if exc is not None:
+            event.fail(exc)
+        else:
+            event.succeed(future.result())
+
+    def _pool(self) -> ThreadPoolExecutor:
+        with self._executor_lock:
+            if self._closed:
+                raise RuntimeError("the live world is closed")
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="twin-live")
+            return self._executor
+
+    # --- the loop -----------------------------------------------------------------------
+    def _drain(self) -> None:
+        while True:
+            try:
+                fn, args = self._inbox.get_nowait()
+            except queue.Empty:
+                return
+            self._now = max(self._now, self.elapsed())
+            fn(*args)
+
+    def _wait_until_due(self) -> None:
+        """Block until the head of the schedule is due, delivering inbox items as they come."""
+        while True:
+            self._drain()
+            head = self.peek()
+            now = self.elapsed()
+            if head <= now:
+                return
+            if head == simpy.core.Infinity and self._outstanding <= 0:
+                raise EmptySchedule()
+            wait = MAX_SLEEP_S if head == simpy.core.Infinity else min(head - now, MAX_SLEEP_S)
+            try:
+                fn, args = self._inbox.get(timeout=max(wait, 0.0))
+            except queue.Empty:
+                continue
+            self._now = max(self._now, self.elapsed())
+            fn(*args)
+
+    def step(self) -> None:
+        """Process the next event once it is due in real time (simpy's step, on a real clock)."""
+        self._wait_until_due()
+        when, _, _, event = heapq.heappop(self._queue)
+        self._now = max(self._now, when, self.elapsed())
+        callbacks, event.callbacks = event.callbacks, None
+        try:
+            for callback in callbacks:
+                callback(event)
+        except StopSimulation:
+            event.callbacks = callbacks[callbacks.index(callback) + 1:]
+            self.schedule(event, -1)  # before URGENT, as simpy does, so it resumes first
+            raise
+        if not event._ok and not hasattr(event, "_defused"):
+            exc = type(event._value)(*event._value.args)
+            exc.__cause__ = event._value
+            raise exc
+
+    def run(self, until=None):
+        """simpy's run on real time. Ctrl-C shuts the executor down and propagates."""
+        self._loop_thread = threading.current_thread()
+        try:
+            return super().run(until)
+        except KeyboardInterrupt:
+            self.shutdown(wait=False)
+            raise
+
+    # --- lifetime -----------------------------------------------------------------------
+    def on_close(self, fn: Callable[[], Any]) -> None:
+        """Register a cleanup (servers, sessions) to run at `close`, last registered first."""
+        self._closers.append(fn)
+
+    def shutdown(self, wait: bool = False) -> None:
+        """Stop accepting blocking calls; cancel queued ones; optionally wait for running ones."""
+        with self._executor_lock:
+            self._closed = True
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=wait, cancel_futures=True)
+
+    def close(self, wait: bool = True) -> None:
+        """Run the registered cleanups and shut the executor down. Idempotent."""
+        closers, self._closers = self._closers[::-1], []
+        errors = []
+        for fn in closers:
+            try:
+                fn()
+            except Exception as exc:  # keep closing the rest; report the first afterwards
+                errors.append(exc)
+        self.shutdown(wait=wait)
+        if errors:
+            raise errors[0]
+
+    def __enter__(self) -> LiveEnvironment:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close(wait=exc[0] is None)
+
+
+def make_live_world(seed: int, recorder=None, hardware_factory=None, workers: int = DEFAULT_WORKERS) -> World:
+    """A World on real time. `hardware_factory(world)` builds its hardware (e.g. LiveHardware),
+    which needs the world for its environment and recorder; `world.env.close()` (or using the
+    environment as a context manager) stops the hardware's servers and the thread pool."""
+    if recorder is None:
+        from twin.record.recorder import Recorder
+
+        recorder = Recorder()
+    world = World(LiveEnvironment(workers=workers), Streams(seed), recorder)
+    if hardware_factory is not None:
+        world.hardware = hardware_factory(world)
+    return world
