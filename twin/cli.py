@@ -25,7 +25,7 @@ def _cmd_run(args) -> int:
     for line in problem_lines(warnings):
         print(line, file=sys.stderr)
     seed = loaded.scenario.seed if args.seed is None else args.seed
-    result = simulate(loaded, inventory, seed, progress=not args.quiet)
+    result = simulate(loaded.scenario, inventory, seed, progress=not args.quiet)
     out = Path(args.out) if args.out else Path("reports") / loaded.scenario.name
     write_outputs(result, out)
     print(_run_digest(result.summary, out))

@@ -17,7 +17,7 @@ from twin.inventory import generate_from_spec, get_profile, load_inventory, vali
 from twin.kernel.sim import make_sim_world
 from twin.record.recorder import Recorder, write_events
 from twin.record.summary import summarize
-from twin.scenario import LoadedScenario
+from twin.scenario import LoadedScenario, Scenario
 from twin.sim.hardware import SimHardware
 from twin.workflows.tripleo import TripleODeployment
 
@@ -56,8 +56,7 @@ def resolve_inventory(loaded: LoadedScenario, inventory_path: str | None = None)
     return inventory, [p for p in problems if p.severity != "error"]
 
 
-def simulate(loaded: LoadedScenario, inventory, seed: int, progress: bool = False) -> RunResult:
-    sc = loaded.scenario
+def simulate(sc: Scenario, inventory, seed: int, progress: bool = False) -> RunResult:
     nodes = inventory.active
     recorder = Recorder()
     world = make_sim_world(seed, recorder,

@@ -1,0 +1,24 @@
+import pytest
+
+from twin.inventory import generate_from_spec
+from twin.runner import simulate
+from twin.scenario import Scenario
+
+
+@pytest.fixture
+def deploy():
+    """Simulate a generated cloud; returns (summary, events)."""
+
+    def _deploy(compute=2, faults=(), seed=1, policy="carry-on", timing=None, network=None, **counts):
+        spec = {"compute": compute, **counts}
+        sc = Scenario(name="t", inventory={"generate": spec}, faults=list(faults), policy=policy,
+                      timing=timing or {}, network=network or {})
+        inventory = generate_from_spec(sc.inventory.generate.model_dump())
+        result = simulate(sc, inventory, seed)
+        return result.summary, result.events
+
+    return _deploy
+
+
+def state_sequence(events, node):
+    return list(events[(events.kind == "state") & (events.subject == node)].name)
