@@ -1,0 +1,260 @@
+"""The boot endpoint: the live provisioning network as the conductor sees it (the kernel's
+BootPort), an HTTP server that PXE-booting machines fetch iPXE scripts from and call back to.
+
+Rules of this file:
+- It binds 127.0.0.1 (an ephemeral port unless told otherwise). Lab guests reach it as
+  http://10.0.2.2:PORT through QEMU user-mode networking; every script it serves names the
+  endpoint by the Host header the machine used (validated), so the same server works whatever
+  address the machine sees it at.
+- URLs: `/boot.ipxe` (what DHCP hands out, the same for every MAC) chains to
+  `/node/${net0/mac}.ipxe`, which serves the node's current stage; a stage script chains to
+  `/callback/<stage>?mac=${net0/mac}`, whose answer is a script that idles (the bundled iPXE may
+  lack `poweroff`; the workflow powers the node off through its BMC).
+- What a known MAC boots is decided here, as Ironic's PXE/iPXE driver decides it: "deploy" while
+  the conductor has armed a deploy (`expect(node, "deploy")`) and not yet written the image;
+  "local_boot" once the image is written (`write_image`; the lab's guests are diskless, so the
+  local boot of the deployed OS is emulated by a second script and its callback); otherwise
+  "none" (the script exits: no boot device, as a node no DHCP server answers).
+- An unknown MAC is refused (HTTP 404 with a short iPXE-readable body), logged, recorded as a
+  `rogue_node` BootStage and kept in `rogues`: a rogue node is a real failure mode.
+- Threads: HTTP requests run on server threads. They read the per-MAC boot configuration under
+  a lock and hand everything else (recording, succeeding the armed event) to the loop thread
+  with `LiveEnvironment.post`. `expect` and `write_image` are called on the loop thread.
+- A callback nobody expects is recorded ("unexpected: dropped") and dropped, as in simulation.
+"""
+from __future__ import annotations
+
+import errno
+import logging
+import re
+import threading
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from twin.errors import DeployError, TwinError
+from twin.inventory.model import Node
+from twin.record.events import BootStage
+
+log = logging.getLogger(__name__)
+
+STAGES = ("deploy", "local_boot")
+_HOST_RE = re.compile(r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
+_MAC_RE = re.compile(r"^[0-9a-f]{2}([:-][0-9a-f]{2}){5}$")
+
+
+class BootEndpointError(TwinError):
+    """The boot endpoint cannot start (e.g. its port is taken)."""
+
+
+def normalize_mac(text: str) -> str | None:
+    mac = urllib.parse.unquote(text or "").strip().lower()
+    if not _MAC_RE.match(mac):
+        return None
+    return mac.replace("-", ":")
+
+
+def _ipxe(*lines: str) -> bytes:
+    return ("#!ipxe\n" + "\n".join(lines) + "\n").encode()
+
+
+class BootEndpoint:
+    """The live BootPort. Start it before the first boot; stop it at the end of the run."""
+
+    def __init__(self, world, nodes=(), host: str = "127.0.0.1", port: int = 0):
+        self.world = world
+        self.env = world.env
+        self.host = host
+        self.port = port
+        self._lock = threading.Lock()
+        self._by_mac: dict[str, Node] = {}
+        self._armed: set[str] = set()  # MACs with a deploy armed and no image written yet
+        self._imaged: set[str] = set()  # MACs whose (emulated) disk holds the image
+        self._in_ramdisk: set[str] = set()  # MACs whose deploy callback came since arming
+        self._expected: dict[tuple[str, str], object] = {}  # loop thread only
+        self.rogues: list[dict] = []
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        for node in nodes:
+            self.add_node(node)
+
+    # --- lifetime -----------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> BootEndpoint:
+        if self._server is not None:
+            return self
+        try:
+            server = ThreadingHTTPServer((self.host, self.port), _make_handler(self))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise BootEndpointError(f"boot endpoint: {self.host}:{self.port} is already in use "
+                                        "(another run on the same lab?)") from None
+            raise BootEndpointError(f"boot endpoint: cannot listen on {self.host}:{self.port}: "
+                                    f"{exc.strerror}") from None
+        server.daemon_threads = True
+        self._server = server
+        self.port = server.server_address[1]
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
+                                        name=f"twin-boot-{self.port}", daemon=True)
+        self._thread.start()
+        log.info("boot endpoint listening on %s", self.url)
+        return self
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        for key in list(self._expected):
+            self.env.release_external(self._expected.pop(key))
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    # --- nodes ----------------------------------------------------------------------------
+    def add_node(self, node: Node) -> None:
+        mac = normalize_mac(node.mac)
+        if mac is None:
+            raise ValueError(f"node {node.name}: not a MAC address: {node.mac!r}")
+        with self._lock:
+            self._by_mac[mac] = node
+
+    def stage_of(self, mac: str) -> str:
+        """What the machine with this MAC boots now: deploy, local_boot or none."""
+        with self._lock:
+            if mac in self._armed:
+                return "deploy"
+            if mac in self._imaged:
+                return "local_boot"
+            return "none"
+
+    # --- BootPort (loop thread) -----------------------------------------------------------
+    def expect(self, node: Node, stage: str):
+        if stage not in STAGES:
+            raise ValueError(f"unknown boot stage {stage!r}; known: {', '.join(STAGES)}")
+        mac = normalize_mac(node.mac)
+        with self._lock:
+            self._by_mac.setdefault(mac, node)
+            if stage == "deploy":
+                self._armed.add(mac)
+                self._in_ramdisk.discard(mac)
+        old = self._expected.pop((node.name, stage), None)
+        if old is not None:
+            self.env.release_external(old)
+        event = self.env.external_event()
+        self._expected[(node.name, stage)] = event
+        return event
+
+    def write_image(self, node: Node):
+        """Lab (diskless guests): the image write is emulated; it switches the node's next
+        network boot to the local_boot stage. Event value: bytes written (0)."""
+        mac = normalize_mac(node.mac)
+        event = self.env.event()
+        with self._lock:
+            ready = mac in self._in_ramdisk
+            if ready:
+                self._imaged.add(mac)
+                self._armed.discard(mac)
+        if not ready:
+            event.fail(DeployError(node.name, "image write: the node is not running the deploy ramdisk"))
+            return event
+        self.world.record(BootStage(node.name, "image_written", "emulated (diskless lab guest)", value=0.0))
+        event.succeed(0)
+        return event
+
+    # --- from the HTTP threads ------------------------------------------------------------
+    def _node_for(self, mac: str | None) -> Node | None:
+        with self._lock:
+            return self._by_mac.get(mac) if mac else None
+
+    def _script_fetched(self, node: Node, stage: str) -> None:  # loop thread
+        self.world.record(BootStage(node.name, "pxe_script", stage))
+
+    def _rogue(self, mac: str, path: str, client: str) -> None:  # loop thread
+        self.world.record(BootStage(mac or "unknown", "rogue_node", f"unknown MAC refused: GET {path}"))
+
+    def _callback(self, node: Node, stage: str, info: dict) -> None:  # loop thread
+        mac = normalize_mac(node.mac)
+        if stage == "deploy":
+            with self._lock:
+                self._in_ramdisk.add(mac)
+        event = self._expected.pop((node.name, stage), None)
+        self.world.record(BootStage(node.name, f"{stage}_callback", "" if event is not None else "unexpected: dropped"))
+        if event is not None:
+            info = dict(info, time_s=self.env.now)
+            self.env.trigger_external(event, info)
+
+
+def _make_handler(endpoint: BootEndpoint):
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "twin-boot/1"
+        protocol_version = "HTTP/1.0"
+
+        def log_message(self, fmt, *args):  # keep the console quiet; debug log instead
+            log.debug("%s %s", self.client_address[0], fmt % args)
+
+        def _send(self, code: int, body: bytes) -> None:
+            self.send_response(code)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _base(self) -> str:
+            host = self.headers.get("Host", "")
+            if host and _HOST_RE.match(host):
+                return f"http://{host}"
+            return endpoint.url
+
+        def _refuse(self, mac: str | None, path: str) -> None:
+            client = self.client_address[0]
+            shown = mac or "?"
+            log.warning("boot endpoint: refused unknown MAC %s (GET %s from %s): rogue node?", shown, path, client)
+            endpoint.rogues.append({"mac": mac, "path": path, "client": client})
+            endpoint.env.post(endpoint._rogue, mac, path, client)
+            self._send(404, _ipxe(f"echo twin: MAC {shown} is not in the inventory; refused", "exit 1"))
+
+        def do_GET(self):  # noqa: N802 - http.server's naming
+            parsed = urllib.parse.urlsplit(self.path)
+            path = parsed.path
+            base = self._base()
+            if path == "/boot.ipxe":
+                return self._send(200, _ipxe(f"chain {base}/node/${{net0/mac}}.ipxe || exit 1"))
+            if path.startswith("/node/") and path.endswith(".ipxe"):
+                mac = normalize_mac(path[len("/node/"):-len(".ipxe")])
+                node = endpoint._node_for(mac)
+                if node is None:
+                    return self._refuse(mac, path)
+                stage = endpoint.stage_of(mac)
+                endpoint.env.post(endpoint._script_fetched, node, stage)
+                if stage == "none":
+                    return self._send(200, _ipxe(f"echo twin: {node.name}: nothing to boot (no deployment armed)",
+                                                 "exit 1"))
+                return self._send(200, _ipxe(
+                    f"echo twin: {node.name}: stage {stage}",
+                    f"chain {base}/callback/{stage}?mac=${{net0/mac}} || goto idle",
+                    ":idle", "sleep 60", "goto idle"))
+            if path.startswith("/callback/"):
+                stage = path[len("/callback/"):]
+                mac = normalize_mac(urllib.parse.parse_qs(parsed.query).get("mac", [""])[0])
+                if stage not in STAGES:
+                    return self._send(404, _ipxe(f"echo twin: unknown stage {stage[:40]}", "exit 1"))
+                node = endpoint._node_for(mac)
+                if node is None:
+                    return self._refuse(mac, path)
+                info = {"node": node.name, "stage": stage, "mac": mac, "client": self.client_address[0],
+                        "agent": self.headers.get("User-Agent", "")[:80]}
+                endpoint.env.post(endpoint._callback, node, stage, info)
+                return self._send(200, _ipxe(f"echo twin: {node.name}: {stage} callback received; idle until "
+                                             "powered off", ":idle", "sleep 60", "goto idle"))
+            return self._send(404, _ipxe("echo twin: not found", "exit 1"))
+
+    return Handler

@@ -1,0 +1,138 @@
+"""The boot endpoint over real HTTP on 127.0.0.1 (no guests needed): iPXE scripts per MAC and
+stage, callbacks that succeed armed events on the loop thread, rogue MACs refused."""
+from __future__ import annotations
+
+import threading
+import time
+import urllib.error
+import urllib.request
+
+from pydantic import SecretStr
+
+from twin.errors import DeployError
+from twin.inventory.model import Bmc, Hardware, Node, PowerKind, Role
+from twin.kernel.live import make_live_world
+from twin.record.recorder import Recorder
+
+from real_backends.pxe.endpoint import BootEndpoint
+
+MAC = "52:54:00:00:be:01"
+NODE = Node(name="controller0", role=Role.CONTROL, mac=MAC,
+            bmc=Bmc(PowerKind.IPMI, "127.0.0.1", "admin", SecretStr("not-shown"), 6299),
+            hardware=Hardware(4, 32768, 512))
+
+
+def get(url: str, host: str | None = None) -> tuple[int, str]:
+    request = urllib.request.Request(url, headers={"Host": host} if host else {})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def make():
+    world = make_live_world(1, Recorder())
+    endpoint = BootEndpoint(world, [NODE]).start()
+    world.env.on_close(endpoint.stop)
+    return world, endpoint
+
+
+def test_binds_loopback_on_an_ephemeral_port_and_chains_by_mac():
+    world, endpoint = make()
+    try:
+        assert endpoint.host == "127.0.0.1" and endpoint.port > 0
+        code, body = get(f"{endpoint.url}/boot.ipxe", host=f"10.0.2.2:{endpoint.port}")
+        assert code == 200
+        assert body.startswith("#!ipxe")
+        assert f"chain http://10.0.2.2:{endpoint.port}/node/${{net0/mac}}.ipxe" in body
+        # Known MAC, nothing armed: nothing to boot.
+        code, body = get(f"{endpoint.url}/node/{MAC.replace(':', '%3A')}.ipxe")
+        assert code == 200 and "exit" in body and "callback" not in body
+    finally:
+        world.env.close()
+
+
+def test_deploy_then_local_boot_callbacks_trigger_armed_events():
+    world, endpoint = make()
+    base = endpoint.url
+    try:
+        def flow():
+            deploy = endpoint.expect(NODE, "deploy")
+            info = yield from world.within(deploy, 10)
+            early = endpoint.write_image(NODE)  # deploy callback came: the node is in the "ramdisk"
+            written = yield early
+            local = endpoint.expect(NODE, "local_boot")
+            info2 = yield from world.within(local, 10)
+            return info, written, info2
+
+        def machine():  # plays the PXE-booting node from another thread
+            time.sleep(0.2)
+            _, script = get(f"{base}/node/{MAC}.ipxe")
+            assert "stage deploy" in script and "/callback/deploy?mac=${net0/mac}" in script
+            code, idle = get(f"{base}/callback/deploy?mac={MAC.replace(':', '%3A')}")
+            assert code == 200 and "sleep" in idle
+            deadline = time.monotonic() + 5
+            while endpoint.stage_of(MAC) != "local_boot" and time.monotonic() < deadline:
+                time.sleep(0.05)
+            _, script = get(f"{base}/node/{MAC}.ipxe")
+            assert "stage local_boot" in script
+            get(f"{base}/callback/local_boot?mac={MAC}")
+
+        t = threading.Thread(target=machine, daemon=True)
+        t.start()
+        proc = world.process(flow())
+        info, written, info2 = world.run(until=proc)
+        t.join(5)
+        assert info["node"] == "controller0" and info["stage"] == "deploy" and info["mac"] == MAC
+        assert written == 0
+        assert info2["stage"] == "local_boot"
+        stages = [(r.subject, r.name) for r in world.recorder.frame().itertuples() if r.kind == "boot"]
+        assert ("controller0", "deploy_callback") in stages
+        assert ("controller0", "image_written") in stages
+        assert ("controller0", "local_boot_callback") in stages
+    finally:
+        world.env.close()
+
+
+def test_image_write_before_the_ramdisk_called_back_fails():
+    world, endpoint = make()
+    try:
+        def flow():
+            endpoint.expect(NODE, "deploy")
+            try:
+                yield endpoint.write_image(NODE)
+            except DeployError as exc:
+                return str(exc)
+
+        assert "not running the deploy ramdisk" in world.run(until=world.process(flow()))
+    finally:
+        world.env.close()
+
+
+def test_unknown_mac_is_refused_logged_and_recorded():
+    world, endpoint = make()
+    try:
+        code, body = get(f"{endpoint.url}/node/de:ad:be:ef:00:01.ipxe")
+        assert code == 404 and body.startswith("#!ipxe") and "not in the inventory" in body
+        code, _ = get(f"{endpoint.url}/callback/deploy?mac=de%3Aad%3Abe%3Aef%3A00%3A01")
+        assert code == 404
+        code, _ = get(f"{endpoint.url}/node/not-a-mac.ipxe")
+        assert code == 404
+        assert [r["mac"] for r in endpoint.rogues] == ["de:ad:be:ef:00:01", "de:ad:be:ef:00:01", None]
+        world.run(until=0.2)  # let the loop record what the HTTP threads posted
+        rogue = [r for r in world.recorder.frame().itertuples() if r.name == "rogue_node"]
+        assert len(rogue) == 3 and rogue[0].subject == "de:ad:be:ef:00:01"
+    finally:
+        world.env.close()
+
+
+def test_a_callback_nobody_expects_is_recorded_and_dropped():
+    world, endpoint = make()
+    try:
+        assert get(f"{endpoint.url}/callback/local_boot?mac={MAC}")[0] == 200
+        world.run(until=0.2)
+        rows = [(r.name, r.detail) for r in world.recorder.frame().itertuples() if r.kind == "boot"]
+        assert ("local_boot_callback", "unexpected: dropped") in rows
+    finally:
+        world.env.close()
