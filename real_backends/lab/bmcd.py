@@ -1,0 +1,63 @@
+"""One lab BMC process: a virtualbmc VirtualBMC for one libvirt guest, on 127.0.0.1:PORT (UDP).
+
+Usage (by the lab only): python -m real_backends.lab.bmcd LAB_DIR/bmc/N.json
+
+Rules of this file:
+- One process per guest, as vbmcd does (vbmcd itself fails to daemonize on the lab machines, see
+  LAB-NOTES.md): a BMC that crashes or is killed is one unreachable BMC, as in a real fleet.
+- The config file (mode 0600, written by the lab) holds the domain, port, user, password and
+  libvirt URI. The password is never logged or printed; argv carries only the file's path (and
+  the lab directory in it, which is how `lab down` finds stray BMC processes of its lab).
+- It binds 127.0.0.1 only. It prints "ready <port>" on stdout once the socket is bound, then
+  points stdout at /dev/null, so the lab can wait for it and then walk away.
+- The BMC adds chassis power cycle (off, then on) to virtualbmc, which answers it with
+  "invalid data field": a real BMC supports it and Ironic's reboot may use it.
+- virtualbmc reads its configuration from VIRTUALBMC_CONFIG; the lab points it (and HOME) at the
+  lab directory so that labs never share state with each other or with ~/.vbmc.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print("usage: python -m real_backends.lab.bmcd CONFIG.json", file=sys.stderr)
+        return 2
+    with open(argv[0], encoding="utf-8") as fh:
+        conf = json.load(fh)
+    address = conf.get("address", "127.0.0.1")
+    if address != "127.0.0.1":
+        print("lab bmc: refusing to bind anything but 127.0.0.1", file=sys.stderr)
+        return 2
+
+    from virtualbmc.vbmc import VirtualBMC
+
+    class LabBMC(VirtualBMC):
+        def power_cycle(self):
+            rc = self.power_off()
+            if rc:
+                return rc
+            return self.power_on()
+
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    try:
+        bmc = LabBMC(conf["user"], conf["password"], int(conf["port"]), address,
+                     conf["domain"], conf.get("uri", "qemu:///system"))
+    except OSError as exc:
+        print(f"lab bmc: cannot bind {address}:{conf['port']}/udp: {exc.strerror}", file=sys.stderr)
+        return 3
+    del conf["password"]
+    print(f"ready {conf['port']}", flush=True)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    print(f"lab bmc for {conf['domain']} listening on {address}:{conf['port']}/udp", file=sys.stderr, flush=True)
+    bmc.listen(timeout=30)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,112 @@
+"""`twin lab up|status|down`: the lab's command line.
+
+Rules: `register(subparsers)` adds the `lab` command to the twin's argparse subparsers and sets
+`func(args)` to a handler returning an exit code (0 ok, 1 a TwinError, printed as one line without a
+traceback, 130 on Ctrl-C). Output never contains a password: the credentials are in the lab's
+instackenv.json (mode 0600), which the output names. `python -m real_backends.lab.cli` runs the
+same commands on their own.
+"""
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import sys
+
+from twin.errors import TwinError
+
+from real_backends.lab.lab import DEFAULT_BMC_PORT, Declared, Lab
+
+
+def register(subparsers) -> argparse.ArgumentParser:
+    lab = subparsers.add_parser("lab", help="a virtual bare-metal lab: libvirt guests + virtual BMCs on 127.0.0.1",
+                                description="Make, show or remove a virtual bare-metal lab (QEMU/TCG guests that "
+                                            "PXE-boot through user-mode networking, one virtualbmc per guest).")
+    sub = lab.add_subparsers(dest="lab_command", metavar="{up,status,down}")
+    sub.required = True
+
+    up = sub.add_parser("up", help="define the guests, start their BMCs, write instackenv.json (idempotent)")
+    up.add_argument("--nodes", type=int, required=True, help="number of guests (7 = the Helion minimum)")
+    up.add_argument("--name", default="lab", help="lab name (default: lab); guests are twin-<name>-<i>")
+    up.add_argument("--out", default=None, help="lab directory for instackenv.json and the lab's files")
+    up.add_argument("--bmc-port", type=int, default=DEFAULT_BMC_PORT,
+                    help=f"first UDP port for the virtual BMCs (default {DEFAULT_BMC_PORT}; busy ports are skipped)")
+    up.add_argument("--boot-port", type=int, default=None,
+                    help="TCP port on 127.0.0.1 the run's boot endpoint will use (default: chosen per lab)")
+    up.add_argument("--json", action="store_true", help="print the status as JSON")
+    up.set_defaults(func=functools.partial(run, _up))
+
+    st = sub.add_parser("status", help="guests, BMC ports and power states")
+    st.add_argument("--name", default="lab")
+    st.add_argument("--json", action="store_true")
+    st.set_defaults(func=functools.partial(run, _status))
+
+    down = sub.add_parser("down", help="remove every guest, BMC process and file of the lab")
+    down.add_argument("--name", default="lab")
+    down.set_defaults(func=functools.partial(run, _down))
+    return lab
+
+
+def _print_status(status: dict, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(status, indent=2))
+        return
+    if not status["exists"]:
+        print(f"lab {status['name']}: not found")
+        return
+    print(f"lab {status['name']}  dir {status['dir']}  boot endpoint 127.0.0.1:{status['boot_port']} "
+          f"(guests: http://10.0.2.2:{status['boot_port']}/boot.ipxe)")
+    if "libvirt" in status:
+        print(f"  libvirt: {status['libvirt']}")
+    print(f"  {'guest':<24} {'mac':<18} {'power':<8} {'bmc':<16} bmc process")
+    for n in status["nodes"]:
+        print(f"  {n['name']:<24} {n['mac']:<18} {n['power']:<8} {n['bmc']:<16} "
+              f"{'running' if n['bmc_running'] else 'DOWN'}")
+
+
+def _up(args) -> int:
+    lab = Lab(args.name, args.out)
+    status = lab.up(args.nodes, bmc_port=args.bmc_port, boot_port=args.boot_port, declared=None)
+    _print_status(status, args.json)
+    if not args.json:
+        print(f"  inventory: {lab.dir / 'instackenv.json'} (mode 0600, holds the BMC password)")
+    return 0
+
+
+def _status(args) -> int:
+    _print_status(Lab(args.name).status(), args.json)
+    return 0
+
+
+def _down(args) -> int:
+    lab = Lab(args.name)
+    removed = lab.down()
+    print(f"lab {args.name}: removed {len(removed['guests'])} guests, {len(removed['bmc_processes'])} BMC "
+          f"processes, {len(removed['files'])} files")
+    return 0
+
+
+def run(handler, args) -> int:
+    """Call a handler; a TwinError is one line on stderr and exit code 1."""
+    try:
+        return handler(args)
+    except TwinError as exc:
+        print(f"twin lab: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("twin lab: interrupted (run 'lab down' to remove a half-made lab)", file=sys.stderr)
+        return 130
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m real_backends.lab.cli")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["lab", *(argv if argv is not None else sys.argv[1:])])
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+__all__ = ["Declared", "main", "register", "run"]

@@ -1,0 +1,605 @@
+"""The virtual bare-metal lab: N diskless libvirt guests that PXE-boot through QEMU user-mode
+networking, one virtual BMC per guest on 127.0.0.1, and the lab's instackenv.json.
+
+Rules of this file:
+- Only loopback: guests use QEMU user-mode networking (`-netdev user`, no host bridge, no
+  libvirt network); their DHCP hands out http://10.0.2.2:BOOT_PORT/boot.ipxe, 10.0.2.2 being the
+  host's loopback as a guest sees it. BMCs bind 127.0.0.1. The lab itself listens on nothing but
+  its BMC ports; the boot endpoint belongs to the run (see README.md: the lab reserves its boot
+  port and records it in lab.json; LiveHardware.for_lab binds exactly that port).
+- Everything the lab makes is named and recorded: guests are `twin-<lab>-<i>` and carry the lab's
+  name in their libvirt <metadata>; BMC processes carry the lab directory in their argv; files
+  live in the lab directory. The state file (state.json) is written BEFORE each resource is
+  created, so `down` can remove every guest, BMC process, port and file even after `up` crashed
+  half-way; `down` also sweeps for guests and BMC processes of the lab that the state missed.
+- `up` is idempotent: running it again on a lab converges on the same lab (same names, MACs,
+  ports and password), recreating whatever is missing. Growing a lab adds nodes; shrinking one is
+  refused (take it down first).
+- Secrets: the BMC password is generated per lab and is written only to files of mode 0600
+  (secrets.json, bmc/<i>.json, instackenv.json); it never appears in output, logs or errors.
+- Problems a user can cause (libvirtd not running, a port in use, a name clash with a foreign
+  domain, a bad lab name) raise LabError (a TwinError) with a one-line message.
+- Lab directories are registered under the lab root (TWIN_LAB_ROOT, default
+  ~/.local/state/helion-twin/labs) as <root>/<name>.json, so `down --name L` finds a lab made with
+  `--out DIR`.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from twin.errors import TwinError
+from twin.inventory.model import Bmc, Hardware, Node, PowerKind, Role
+
+DEFAULT_URI = "qemu:///system"
+DEFAULT_BMC_PORT = 6230  # virtualbmc's customary first port
+BOOT_PORT_BASE = 18000  # + a hash of the lab name, to keep labs apart by default
+GUEST_MEMORY_MIB = 128  # enough for iPXE (LAB-NOTES.md)
+BMC_USER = "admin"
+META_NS = "urn:helion-twin:lab"
+QEMU_NS = "http://libvirt.org/schemas/domain/qemu/1.0"
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,23}$")
+BMC_READY_TIMEOUT_S = 20.0
+#: Installer order for rows without a role (DOMAIN.md s2): what `nodes()` assigns.
+ROLE_ORDER = [Role.UNDERCLOUD, Role.CONTROL, Role.CONTROL, Role.CONTROL, Role.SWIFT, Role.SWIFT]
+
+
+class LabError(TwinError):
+    """A lab problem the user can fix (one line)."""
+
+
+@dataclass(frozen=True)
+class Declared:
+    """The hardware the lab's instackenv.json declares per node. The guests themselves are
+    1 vCPU, 128 MiB, diskless: the image write is emulated by the boot endpoint. The defaults are
+    the Helion 1.1 minimums (DOMAIN.md s1: 32 GB RAM, 512 GiB disk) so the inventory rules accept
+    the lab as the servers it stands in for."""
+
+    cpus: int = 4
+    memory_mib: int = 32768
+    disk_gib: int = 512
+
+
+def lab_root() -> Path:
+    env = os.environ.get("TWIN_LAB_ROOT")
+    if env:
+        return Path(env)
+    return Path.home() / ".local" / "state" / "helion-twin" / "labs"
+
+
+def _crash_point(step: str) -> None:
+    """Test hook: TWIN_LAB_CRASH_AT=<step> makes `up` die right there, without any cleanup,
+    as a SIGKILL would (used by tests/live to prove that `down` cleans a half-made lab)."""
+    if os.environ.get("TWIN_LAB_CRASH_AT") == step:
+        os._exit(86)
+
+
+def _write(path: Path, text: str, mode: int = 0o644) -> None:
+    """Atomic write with the final mode set before any byte lands."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        os.fchmod(fd, mode)
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+def _udp_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def _tcp_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def _quiet_libvirt(_ctx, _err) -> None:
+    """libvirt's default error handler prints every error to stderr; ours are raised instead."""
+
+
+def _proc_cmdline(pid: int) -> list[str]:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return []
+    return [a.decode(errors="replace") for a in raw.split(b"\0") if a]
+
+
+class Lab:
+    """A named lab. `Lab(name)` finds an existing lab through the registry; `Lab(name, dir)`
+    puts a new one in `dir` (default <root>/<name>)."""
+
+    def __init__(self, name: str = "lab", dir: str | os.PathLike | None = None, *, uri: str = DEFAULT_URI,
+                 root: str | os.PathLike | None = None):
+        if not NAME_RE.match(name or ""):
+            raise LabError(f"lab name {name!r}: use 1-24 lower-case letters, digits or '-', starting with a letter or digit")
+        self.name = name
+        self.uri = uri
+        self.root = Path(root) if root is not None else lab_root()
+        self.registry = self.root / f"{name}.json"
+        if dir is None:
+            dir = self._registered_dir() or (self.root / name)
+        self.dir = Path(dir).absolute()
+        self.state_path = self.dir / "state.json"
+        self._state: dict | None = None
+
+    # --- naming -------------------------------------------------------------------------
+    def domain_name(self, index: int) -> str:
+        return f"twin-{self.name}-{index}"
+
+    def mac(self, index: int) -> str:
+        h = zlib.crc32(f"helion-twin-lab:{self.name}".encode())
+        return f"52:54:00:{(h >> 8) & 0xFF:02x}:{h & 0xFF:02x}:{index:02x}"
+
+    def _registered_dir(self) -> Path | None:
+        try:
+            return Path(json.loads(self.registry.read_text())["dir"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    # --- state --------------------------------------------------------------------------
+    def _load(self) -> dict:
+        if self._state is None:
+            try:
+                self._state = json.loads(self.state_path.read_text())
+            except FileNotFoundError:
+                self._state = {}
+            except ValueError:
+                raise LabError(f"{self.state_path}: the lab state is corrupt; remove the lab with 'lab down --name {self.name}'") from None
+        return self._state
+
+    def _save(self) -> None:
+        _write(self.state_path, json.dumps(self._state, indent=1, sort_keys=True) + "\n", 0o600)
+
+    def _track_file(self, path: Path) -> None:
+        files = self._state.setdefault("files", [])
+        if str(path) not in files:
+            files.append(str(path))
+            self._save()
+
+    @property
+    def exists(self) -> bool:
+        return self.state_path.exists() or self.registry.exists()
+
+    @property
+    def boot_port(self) -> int | None:
+        return self._load().get("boot_port")
+
+    # --- host checks --------------------------------------------------------------------
+    def _connect(self):
+        try:
+            import libvirt
+        except ImportError:
+            raise LabError("libvirt-python is not installed (run real_backends/lab/setup_host.sh)") from None
+        libvirt.registerErrorHandler(_quiet_libvirt, None)  # errors are raised, not also printed
+        try:
+            return libvirt.open(self.uri)
+        except libvirt.libvirtError:
+            raise LabError(f"libvirtd is not running: {self.uri} does not answer "
+                           "(start it with real_backends/lab/setup_host.sh)") from None
+
+    # --- up -----------------------------------------------------------------------------
+    def up(self, nodes: int, *, bmc_port: int = DEFAULT_BMC_PORT, boot_port: int | None = None,
+           declared: Declared | None = None) -> dict:
+        """Make (or converge on) a lab of `nodes` guests; returns `status()`."""
+        if not 1 <= nodes <= 250:
+            raise LabError(f"--nodes {nodes}: a lab has 1..250 nodes")
+        if shutil.which("qemu-system-x86_64") is None:
+            raise LabError("qemu-system-x86_64 is not installed (run real_backends/lab/setup_host.sh)")
+        conn = self._connect()
+        try:
+            state = self._load()
+            if state and state.get("name") != self.name:
+                raise LabError(f"{self.dir} holds lab {state.get('name')!r}, not {self.name!r}")
+            have = len(state.get("nodes", []))
+            if have > nodes:
+                raise LabError(f"lab {self.name} has {have} nodes; take it down first to make it smaller")
+            other = self.registry.exists() and self._registered_dir() not in (None, self.dir)
+            if other:
+                raise LabError(f"lab {self.name} already exists in {self._registered_dir()}")
+            # The registry entry and the state come first: from here on, `down` can find everything.
+            made_dir = not self.dir.exists()
+            self.dir.mkdir(parents=True, exist_ok=True)
+            _write(self.registry, json.dumps({"name": self.name, "dir": str(self.dir)}) + "\n")
+            if not state:
+                state.update({"name": self.name, "uri": self.uri, "made_dir": made_dir, "nodes": [],
+                              "files": [], "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+                self._state = state
+                self._save()
+            declared = declared or Declared(**state.get("declared", {}))
+            state["declared"] = {"cpus": declared.cpus, "memory_mib": declared.memory_mib, "disk_gib": declared.disk_gib}
+            self._secrets()
+            self._reserve_boot_port(boot_port)
+            _crash_point("state")
+            for i in range(nodes):
+                self._ensure_guest(conn, i)
+            for i in range(nodes):
+                self._ensure_bmc(i, bmc_port)
+            self._write_outputs()
+            _crash_point("done")
+        finally:
+            conn.close()
+        return self.status()
+
+    def _secrets(self) -> dict:
+        path = self.dir / "secrets.json"
+        self._track_file(path)
+        try:
+            data = json.loads(path.read_text())
+            if data.get("password"):
+                return data
+        except (OSError, ValueError):
+            pass
+        data = {"user": BMC_USER, "password": secrets.token_urlsafe(12)}
+        _write(path, json.dumps(data) + "\n", 0o600)
+        return data
+
+    def _ports_of_other_labs(self) -> tuple[set[int], set[int]]:
+        boot, bmc = set(), set()
+        if not self.root.is_dir():
+            return boot, bmc
+        for entry in self.root.glob("*.json"):
+            if entry == self.registry:
+                continue
+            try:
+                other = json.loads((Path(json.loads(entry.read_text())["dir"]) / "state.json").read_text())
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+            if other.get("boot_port"):
+                boot.add(int(other["boot_port"]))
+            bmc.update(int(n["bmc_port"]) for n in other.get("nodes", []) if n.get("bmc_port"))
+        return boot, bmc
+
+    def _reserve_boot_port(self, wanted: int | None) -> None:
+        state = self._state
+        if state.get("boot_port") and wanted in (None, state["boot_port"]):
+            return
+        if state.get("boot_port") and wanted is not None:
+            raise LabError(f"lab {self.name} already uses boot port {state['boot_port']}; take it down to change it")
+        taken, _ = self._ports_of_other_labs()
+        if wanted is not None:
+            if wanted in taken or not _tcp_free(wanted):
+                raise LabError(f"boot port 127.0.0.1:{wanted}/tcp is already in use")
+            port = wanted
+        else:
+            port = BOOT_PORT_BASE + zlib.crc32(self.name.encode()) % 1000
+            while port in taken or not _tcp_free(port):
+                port += 1
+                if port > 65000:
+                    raise LabError("no free TCP port on 127.0.0.1 for the lab's boot endpoint")
+        state["boot_port"] = port
+        self._save()
+
+    def _guest_xml(self, index: int, uuid: str | None = None) -> str:
+        mac, port = self.mac(index), self._state["boot_port"]
+        uuid_line = f"\n  <uuid>{uuid}</uuid>" if uuid else ""
+        return f"""<domain type='qemu' xmlns:qemu='{QEMU_NS}'>
+  <name>{self.domain_name(index)}</name>{uuid_line}
+  <title>helion-twin lab {self.name} node {index}</title>
+  <metadata><twin:lab xmlns:twin='{META_NS}' name='{self.name}' index='{index}'/></metadata>
+  <memory unit='MiB'>{GUEST_MEMORY_MIB}</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='network'/></os>
+  <on_poweroff>destroy</on_poweroff>
+  <on_reboot>restart</on_reboot>
+  <on_crash>destroy</on_crash>
+  <devices>
+    <controller type='usb' model='none'/>
+    <memballoon model='none'/>
+  </devices>
+  <qemu:commandline>
+    <qemu:arg value='-netdev'/>
+    <qemu:arg value='user,id=pxe0,bootfile=http://10.0.2.2:{port}/boot.ipxe'/>
+    <qemu:arg value='-device'/>
+    <qemu:arg value='virtio-net-pci,netdev=pxe0,mac={mac},bootindex=1'/>
+  </qemu:commandline>
+</domain>
+"""
+
+    @staticmethod
+    def _lab_of(dom) -> str | None:
+        import libvirt
+
+        try:
+            meta = dom.metadata(libvirt.VIR_DOMAIN_METADATA_ELEMENT, META_NS, libvirt.VIR_DOMAIN_AFFECT_CONFIG)
+        except libvirt.libvirtError:
+            return None
+        try:
+            return ET.fromstring(meta).get("name")
+        except ET.ParseError:
+            return None
+
+    def _ensure_guest(self, conn, index: int) -> None:
+        import libvirt
+
+        nodes = self._state["nodes"]
+        name = self.domain_name(index)
+        if index >= len(nodes):
+            nodes.append({"index": index, "domain": name, "mac": self.mac(index)})
+        entry = nodes[index]
+        try:
+            dom = conn.lookupByName(name)
+        except libvirt.libvirtError:
+            dom = None
+        if dom is not None:
+            if self._lab_of(dom) != self.name:
+                raise LabError(f"name clash: a libvirt domain {name} exists and is not part of lab {self.name}")
+            # Converge on the current definition (e.g. a new boot port) without touching a running guest.
+            if not dom.isActive():
+                conn.defineXML(self._guest_xml(index, dom.UUIDString()))
+            entry["guest"] = "defined"
+            self._save()
+            return
+        entry["guest"] = "defining"
+        self._save()  # BEFORE the domain exists
+        try:
+            conn.defineXML(self._guest_xml(index))
+        except libvirt.libvirtError as exc:
+            raise LabError(f"cannot define guest {name}: {exc.get_error_message()}") from None
+        entry["guest"] = "defined"
+        self._save()
+        _crash_point(f"guest:{index}")
+
+    def _bmc_config(self, index: int) -> Path:
+        return self.dir / "bmc" / f"{index}.json"
+
+    def _bmc_alive(self, pid: int | None) -> bool:
+        if not pid:
+            return False
+        args = _proc_cmdline(pid)
+        return "real_backends.lab.bmcd" in args and str(self._bmc_config_dir()) in " ".join(args)
+
+    def _bmc_config_dir(self) -> Path:
+        return self.dir / "bmc"
+
+    def _ensure_bmc(self, index: int, base_port: int) -> None:
+        entry = self._state["nodes"][index]
+        if self._bmc_alive(entry.get("pid")):
+            return
+        _, other_labs = self._ports_of_other_labs()
+        mine = {n.get("bmc_port") for n in self._state["nodes"] if n is not entry}
+        port = entry.get("bmc_port")
+        if port is not None and not _udp_free(port):
+            raise LabError(f"BMC port 127.0.0.1:{port}/udp of {entry['domain']} is in use by another program")
+        if port is None:
+            port = max(base_port, 1024)
+            while port in mine or port in other_labs or not _udp_free(port):
+                port += 1
+                if port > 65000:
+                    raise LabError("no free UDP port on 127.0.0.1 for a virtual BMC")
+        entry["bmc_port"] = port
+        entry["bmc"] = "starting"
+        self._save()  # BEFORE the process exists
+        secret = self._secrets()
+        config = self._bmc_config(index)
+        self._track_file(config)
+        _write(config, json.dumps({"domain": entry["domain"], "port": port, "address": "127.0.0.1",
+                                   "user": secret["user"], "password": secret["password"],
+                                   "uri": self.uri}) + "\n", 0o600)
+        vconf = self.dir / "virtualbmc.conf"
+        self._track_file(vconf)
+        if not vconf.exists():
+            _write(vconf, "[log]\ndebug = false\n[default]\nshow_passwords = false\n"
+                          f"config_dir = {self.dir / 'bmc'}\npid_file = {self.dir / 'bmc' / 'unused.pid'}\n")
+        logs = self.dir / "logs"
+        logs.mkdir(exist_ok=True)
+        log_path = logs / f"bmc-{index}.log"
+        self._track_file(log_path)
+        env = dict(os.environ, HOME=str(self.dir), VIRTUALBMC_CONFIG=str(vconf), PYTHONUNBUFFERED="1")
+        repo = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = repo + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        with open(log_path, "ab") as log:
+            proc = subprocess.Popen([sys.executable, "-m", "real_backends.lab.bmcd", str(config)],
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log,
+                                    cwd=str(self.dir), env=env, start_new_session=True, close_fds=True)
+        entry["pid"] = proc.pid
+        self._save()
+        _crash_point(f"bmc:{index}")
+        line = self._read_ready(proc)
+        if not line.startswith("ready"):
+            proc.wait(timeout=5) if proc.poll() is None else None
+            tail = log_path.read_text(errors="replace").strip().splitlines()[-1:] or ["no output"]
+            raise LabError(f"BMC of {entry['domain']} on 127.0.0.1:{port}/udp did not start: {tail[0][:200]}")
+        proc.stdout.close()
+        entry["bmc"] = "running"
+        self._save()
+
+    @staticmethod
+    def _read_ready(proc) -> str:
+        import selectors
+
+        sel = selectors.DefaultSelector()
+        sel.register(proc.stdout, selectors.EVENT_READ)
+        deadline = time.monotonic() + BMC_READY_TIMEOUT_S
+        try:
+            while time.monotonic() < deadline:
+                if sel.select(timeout=0.2):
+                    return proc.stdout.readline().decode(errors="replace").strip()
+                if proc.poll() is not None:
+                    return ""
+            return ""
+        finally:
+            sel.close()
+
+    def _write_outputs(self) -> None:
+        secret = self._secrets()
+        d = self._state["declared"]
+        rows = [{"name": n["domain"], "pm_type": "pxe_ipmitool", "pm_addr": "127.0.0.1", "pm_port": n["bmc_port"],
+                 "pm_user": secret["user"], "pm_password": secret["password"], "mac": [n["mac"]],
+                 "cpu": d["cpus"], "memory": d["memory_mib"], "disk": d["disk_gib"], "arch": "x86_64"}
+                for n in self._state["nodes"]]
+        inst = self.dir / "instackenv.json"
+        self._track_file(inst)
+        _write(inst, json.dumps({"nodes": rows}, indent=2) + "\n", 0o600)
+        port = self._state["boot_port"]
+        lab = {"name": self.name, "dir": str(self.dir), "uri": self.uri, "boot_port": port,
+               "boot_bind": f"127.0.0.1:{port}", "boot_url_guest": f"http://10.0.2.2:{port}/boot.ipxe",
+               "instackenv": "instackenv.json",
+               "nodes": [{"name": n["domain"], "mac": n["mac"], "bmc": f"127.0.0.1:{n['bmc_port']}"}
+                         for n in self._state["nodes"]],
+               "note": "baremetal.csv is not written: its ipmi_address column cannot carry the virtual "
+                       "BMCs' ports for the Helion installer (see real_backends/lab/README.md)"}
+        path = self.dir / "lab.json"
+        self._track_file(path)
+        _write(path, json.dumps(lab, indent=2) + "\n")
+
+    # --- what the lab is ----------------------------------------------------------------
+    def nodes(self) -> list[Node]:
+        """The lab's nodes as the twin sees them (roles in the installer's order)."""
+        state = self._load()
+        if not state.get("nodes"):
+            raise LabError(f"lab {self.name} has no nodes (run 'lab up' first)")
+        secret = json.loads((self.dir / "secrets.json").read_text())
+        d = Declared(**state.get("declared", {}))
+        result = []
+        for i, n in enumerate(state["nodes"]):
+            role = ROLE_ORDER[i] if i < len(ROLE_ORDER) else Role.COMPUTE
+            bmc = Bmc(kind=PowerKind.IPMI, address="127.0.0.1", user=secret["user"],
+                      password=SecretStr(secret["password"]), port=int(n["bmc_port"]))
+            result.append(Node(name=n["domain"], role=role, mac=n["mac"], bmc=bmc,
+                               hardware=Hardware(cpus=d.cpus, memory_mib=d.memory_mib, disk_gib=d.disk_gib),
+                               source=str(self.dir / "instackenv.json"), line=0))
+        return result
+
+    def status(self) -> dict:
+        state = self._load()
+        result = {"name": self.name, "dir": str(self.dir), "exists": bool(state), "boot_port": state.get("boot_port"),
+                  "nodes": []}
+        if not state:
+            return result
+        try:
+            conn = self._connect()
+        except LabError as exc:
+            conn, result["libvirt"] = None, str(exc)
+        try:
+            for n in state.get("nodes", []):
+                power = "unknown"
+                if conn is not None:
+                    try:
+                        dom = conn.lookupByName(n["domain"])
+                        power = "on" if dom.isActive() else "off"
+                    except Exception:  # noqa: BLE001 - a missing guest is reported, not raised
+                        power = "missing"
+                result["nodes"].append({"name": n["domain"], "mac": n["mac"], "power": power,
+                                        "bmc": f"127.0.0.1:{n['bmc_port']}" if n.get("bmc_port") else "-",
+                                        "bmc_running": self._bmc_alive(n.get("pid"))})
+        finally:
+            if conn is not None:
+                conn.close()
+        return result
+
+    # --- down ---------------------------------------------------------------------------
+    def _stray_bmc_pids(self) -> list[int]:
+        marker = str(self._bmc_config_dir()) + os.sep
+        pids = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            args = _proc_cmdline(int(entry.name))
+            if "real_backends.lab.bmcd" in args and any(a.startswith(marker) for a in args):
+                pids.append(int(entry.name))
+        return pids
+
+    def down(self) -> dict:
+        """Remove every guest, BMC process and file of the lab. Safe on a half-made lab and on
+        no lab at all. Returns what was removed."""
+        state = self._load()
+        removed = {"guests": [], "bmc_processes": [], "files": []}
+        # 1. BMC processes: recorded pids (if they are still ours) and any stray ones of this lab.
+        pids = {n["pid"] for n in state.get("nodes", []) if self._bmc_alive(n.get("pid"))}
+        pids.update(self._stray_bmc_pids())
+        for pid in sorted(pids):
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                continue
+            removed["bmc_processes"].append(pid)
+        deadline = time.monotonic() + 5
+        for pid in removed["bmc_processes"]:
+            while time.monotonic() < deadline and _proc_cmdline(pid):
+                time.sleep(0.05)
+            if _proc_cmdline(pid):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        # 2. Guests: recorded names and any domain carrying this lab's metadata.
+        try:
+            import libvirt
+        except ImportError:
+            libvirt = None
+        if libvirt is not None:
+            conn = self._connect()
+            try:
+                names = {n["domain"] for n in state.get("nodes", [])}
+                for dom in conn.listAllDomains():
+                    if self._lab_of(dom) == self.name:
+                        names.add(dom.name())
+                for name in sorted(names):
+                    try:
+                        dom = conn.lookupByName(name)
+                    except libvirt.libvirtError:
+                        continue
+                    if self._lab_of(dom) != self.name:
+                        continue  # never touch a domain that is not ours
+                    if dom.isActive():
+                        dom.destroy()
+                    dom.undefine()
+                    removed["guests"].append(name)
+            finally:
+                conn.close()
+        # 3. Files: the recorded ones, the lab's subdirectories, the state, the registry entry.
+        known = [Path(f) for f in state.get("files", [])]
+        known += [self.dir / p for p in ("secrets.json", "instackenv.json", "lab.json", "virtualbmc.conf")]
+        for path in known:
+            if path.is_file() and self.dir in path.parents:
+                path.unlink()
+                removed["files"].append(str(path))
+        for sub in ("bmc", "logs"):
+            target = self.dir / sub
+            if target.is_dir():
+                shutil.rmtree(target)
+                removed["files"].append(str(target))
+        for tmp in self.dir.glob(".*.tmp") if self.dir.is_dir() else []:
+            tmp.unlink()
+        if self.state_path.exists():
+            self.state_path.unlink()
+            removed["files"].append(str(self.state_path))
+        made_dir = state.get("made_dir", True)
+        if self.dir.is_dir() and made_dir and not any(self.dir.iterdir()):
+            self.dir.rmdir()
+            removed["files"].append(str(self.dir))
+        if self.registry.exists() and self._registered_dir() in (None, self.dir):
+            self.registry.unlink()
+        try:
+            self.root.rmdir()  # only if no other lab is registered there
+        except OSError:
+            pass
+        self._state = None
+        return removed
