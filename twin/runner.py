@@ -14,7 +14,7 @@ from pathlib import Path
 
 from twin.errors import InputError, Problem
 from twin.inventory import generate_from_spec, get_profile, load_inventory, validate
-from twin.kernel.sim import make_sim_world
+from twin.kernel.sim import make_sim_world, paused_gc
 from twin.record.recorder import Recorder, write_events
 from twin.record.summary import summarize
 from twin.scenario import LoadedScenario, Scenario
@@ -57,6 +57,11 @@ def resolve_inventory(loaded: LoadedScenario, inventory_path: str | None = None)
 
 
 def simulate(sc: Scenario, inventory, seed: int, progress: bool = False) -> RunResult:
+    with paused_gc():  # see twin/kernel/sim.py: the run's objects live to its end anyway
+        return _simulate(sc, inventory, seed, progress)
+
+
+def _simulate(sc: Scenario, inventory, seed: int, progress: bool) -> RunResult:
     nodes = inventory.active
     recorder = Recorder()
     world = make_sim_world(seed, recorder,

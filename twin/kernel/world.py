@@ -34,20 +34,15 @@ class World:
         self.streams = streams
         self.recorder = recorder
         self.hardware = hardware
+        # the clock and process primitives are the environment's own (bound once: hot path)
+        self.timeout = env.timeout  # timeout(delay_s, value=None)
+        self.event = env.event
+        self.process = env.process
 
     # --- clock and processes -------------------------------------------------------------
     @property
     def now(self) -> float:
         return self.env.now
-
-    def timeout(self, delay_s: float, value: Any = None):
-        return self.env.timeout(delay_s, value)
-
-    def event(self):
-        return self.env.event()
-
-    def process(self, generator: Generator):
-        return self.env.process(generator)
 
     def all_of(self, events: Iterable):
         return self.env.all_of(list(events))
@@ -57,19 +52,34 @@ class World:
 
     def within(self, event, timeout_s: float) -> Generator[Any, Any, Any]:
         """Wait for `event` at most `timeout_s`; return its value, raise its failure, or raise
-        WaitTimeout (and defuse the event, so that a late failure is ignored)."""
-        timer = self.env.timeout(timeout_s)
-        try:
-            yield event | timer
-        except Interrupt:
-            event.defused = True  # the waiter is gone; a late failure must not crash the run
-            raise
-        if event.triggered:
+        WaitTimeout. Whatever loses the race is defused, so a late failure is ignored.
+        (A two-event race by callbacks: cheaper than an AnyOf condition on this hot path.)"""
+        if event.callbacks is None:  # already processed
             if event.ok:
                 return event.value
             raise event.value
-        event.defused = True
-        raise WaitTimeout(timeout_s)
+        gate = self.env.event()
+        timer = self.env.timeout(timeout_s)
+
+        def settle(winner):
+            if not winner.ok:
+                winner.defused = True
+            if not gate.triggered:
+                gate.succeed(winner)
+
+        event.callbacks.append(settle)
+        timer.callbacks.append(settle)
+        try:
+            winner = yield gate
+        except Interrupt:
+            event.defused = True  # the waiter is gone; a late failure must not crash the run
+            raise
+        if winner is timer:
+            event.defused = True
+            raise WaitTimeout(timeout_s)
+        if winner.ok:
+            return winner.value
+        raise winner.value
 
     def run(self, until=None):
         return self.env.run(until)

@@ -46,13 +46,11 @@ def summarize(events: pd.DataFrame, *, scenario: str, backend: str, seed: int, p
     failures = failures[failures.time_s >= last_attempt_start]
     cause = failures.groupby("subject").cause.last()
 
-    deploy_s = {}
-    starts = states[(states.name == "deploying") & (states.detail == "available")]
-    actives = states[states.name == "active"]
-    for node, t_end in zip(actives.subject, actives.time_s):
-        t0 = starts[(starts.subject == node) & (starts.time_s <= t_end)].time_s
-        if len(t0):
-            deploy_s[node] = round(float(t_end - t0.iloc[-1]), 3)
+    # deploy time: from the node's last available -> deploying to its last arrival at active
+    last_start = states[(states.name == "deploying") & (states.detail == "available")].groupby("subject").time_s.last()
+    last_active = states[states.name == "active"].groupby("subject").time_s.last()
+    took = (last_active - last_start.reindex(last_active.index)).dropna()
+    deploy_s = {node: round(float(v), 3) for node, v in took.items() if v >= 0}
 
     nodes = {}
     for name, role in roles.items():

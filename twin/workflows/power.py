@@ -72,21 +72,18 @@ class PowerDriver:
         yield from self._command(name, lambda: self.port.set_boot_device(device, persistent))
 
     def set_power(self, wanted: str):
-        """Bring the node to power `wanted` ("on", "off", or "reboot": off then on)."""
-        if wanted == "reboot":
-            yield from self.set_power("off")
-            yield from self.set_power("on")
-            return
-        action = PowerAction.ON if wanted == "on" else PowerAction.OFF
-        yield from self._command(f"power_{wanted}", lambda: self.port.power(action))
+        """Bring the node to power `wanted` ("on", "off", or "reboot": off then on, as Ironic's
+        ipmitool driver reboots)."""
         world = self.world
-        deadline = world.now + self.timing.power_timeout_s
-        for sleep in poll_sleeps():
-            sleep = min(sleep, deadline - world.now)
-            if sleep <= 0:
-                break
-            yield world.timeout(sleep)
-            if (yield from self.power_state()) == wanted:
-                return
-        raise BmcError(self.node.name, self.node.bmc.endpoint, "power_timeout",
-                       f"power did not turn {wanted} within {self.timing.power_timeout_s:g} s")
+        for target in (("off", "on") if wanted == "reboot" else (wanted,)):
+            action = PowerAction.ON if target == "on" else PowerAction.OFF
+            yield from self._command(f"power_{target}", lambda: self.port.power(action))
+            deadline = world.now + self.timing.power_timeout_s
+            for sleep in poll_sleeps():
+                sleep = min(sleep, deadline - world.now)
+                if sleep <= 0:
+                    raise BmcError(self.node.name, self.node.bmc.endpoint, "power_timeout",
+                                   f"power did not turn {target} within {self.timing.power_timeout_s:g} s")
+                yield world.timeout(sleep)
+                if (yield from self.power_state()) == target:
+                    break
