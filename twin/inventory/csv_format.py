@@ -94,6 +94,11 @@ def _draft(source: str, number: int, fields: list[str], secrets: set[str], probl
             return None
     before = len(problems)
     values = dict(zip(COLUMNS_11, fields + [""] * (9 - len(fields))))
+    if not all(INTEGER.fullmatch(values[c]) for c in ("cpus", "memory_MB", "disk_GiB")):
+        # Numbers out of place mean the columns are misaligned (a comma inside a value together
+        # with a missing column can hide a shift): the password may sit in any column from
+        # ipmi_user to ipmi_address, so none of them is shown for this row.
+        secrets = secrets | {f for f in fields[1:4] if f}
     numbers = {}
     for column in ("cpus", "memory_MB", "disk_GiB"):
         text = values[column]
@@ -128,7 +133,8 @@ def _address(text: str, secrets, bad) -> tuple[str, int]:
         return text, DEFAULT_PORT
     if port.isascii() and port.isdigit() and len(port) <= 5 and 1 <= int(port) <= 65535:
         return host.strip(), int(port)
-    bad("ipmi_address", f"port {show(port, secrets)} is not a number 1..65535 (write A.B.C.D or A.B.C.D:PORT)")
+    shown = "<redacted>" if show(text, secrets) == "<redacted>" else show(port, secrets)  # never a piece of a secret
+    bad("ipmi_address", f"port {shown} is not a number 1..65535 (write A.B.C.D or A.B.C.D:PORT)")
     return text, DEFAULT_PORT
 
 
