@@ -36,15 +36,15 @@ class PowerDriver:
 
     def _command(self, name: str, issue):
         """One IPMI command, spaced, bounded and retried as the rules above say."""
-        world, t = self.world, self.timing
-        deadline = world.now + t.ipmi_retry_timeout_s
+        world, env, t = self.world, self.world.env, self.timing
+        deadline = env.now + t.ipmi_retry_timeout_s
         backoff = 1.0
         while True:
             if self._last_command is not None:
-                wait = self._last_command + t.ipmi_min_command_interval_s - world.now
+                wait = self._last_command + t.ipmi_min_command_interval_s - env.now
                 if wait > 0:
-                    yield world.timeout(wait)
-            start = self._last_command = world.now
+                    yield env.timeout(wait)
+            start = self._last_command = env.now
             try:
                 value = yield from world.within(issue(), t.ipmi_call_timeout_s)
             except WaitTimeout:
@@ -53,10 +53,10 @@ class PowerDriver:
             except BmcError as e:
                 error = e
             else:
-                world.record(BmcCall(self.node.name, name, "ok", world.now - start))
+                world.record(BmcCall(self.node.name, name, "ok", env.now - start))
                 return value
-            world.record(BmcCall(self.node.name, name, error.reason, world.now - start))
-            if error.reason not in RETRYABLE or world.now + backoff >= deadline:
+            world.record(BmcCall(self.node.name, name, error.reason, env.now - start))
+            if error.reason not in RETRYABLE or env.now + backoff >= deadline:
                 if error.reason in RETRYABLE:
                     raise BmcError(error.node, error.address, error.reason,
                                    f"{error.detail}; gave up after {t.ipmi_retry_timeout_s:g} s of retries")
