@@ -74,8 +74,9 @@ def _up(args) -> int:
 
 
 def _status(args) -> int:
-    _print_status(Lab(args.name).status(), args.json)
-    return 0
+    status = Lab(args.name).status()
+    _print_status(status, args.json)
+    return 0 if status["exists"] else 1
 
 
 def _down(args) -> int:

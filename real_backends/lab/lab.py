@@ -37,6 +37,7 @@ import sys
 import time
 import xml.etree.ElementTree as ET
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -561,17 +562,21 @@ class Lab:
                 for dom in conn.listAllDomains():
                     if self._lab_of(dom) == self.name:
                         names.add(dom.name())
-                for name in sorted(names):
+                def remove(name: str) -> str | None:
                     try:
                         dom = conn.lookupByName(name)
                     except libvirt.libvirtError:
-                        continue
+                        return None
                     if self._lab_of(dom) != self.name:
-                        continue  # never touch a domain that is not ours
+                        return None  # never touch a domain that is not ours
                     if dom.isActive():
-                        dom.destroy()
+                        dom.destroy()  # ~2 s per running TCG guest: done in parallel
                     dom.undefine()
-                    removed["guests"].append(name)
+                    return name
+
+                with ThreadPoolExecutor(max_workers=8) as pool:
+                    gone = list(pool.map(remove, sorted(names)))
+                removed["guests"] = [name for name in gone if name]
             finally:
                 conn.close()
         # 3. Files: the recorded ones, the lab's subdirectories, the state, the registry entry.

@@ -211,3 +211,18 @@ def test_is_a_simpy_environment():
     env = LiveEnvironment()
     assert isinstance(env, simpy.Environment)
     env.close()
+
+
+def test_run_does_not_sleep_through_timers_nobody_waits_for():
+    with LiveEnvironment() as env:
+        def flow():
+            quick = env.call_blocking(time.sleep, 0.1)
+            yield quick | env.timeout(1800)  # e.g. Ironic's deploy_callback_timeout, not needed
+            return "done"
+
+        proc = env.process(flow())
+        start = time.monotonic()
+        env.run()  # until nothing can happen any more
+        assert proc.value == "done"
+        assert time.monotonic() - start < 2.0
+        assert len(env._queue) == 1  # the 1800 s timer is still scheduled, just not slept through

@@ -14,9 +14,11 @@ Rules of this file:
   succeeding an event). Every event is triggered, and every process runs, on the loop thread.
 - Composition (all_of, any_of, interrupts, timeouts, failures) is plain simpy, so it means the
   same thing as in the simulated world.
-- When nothing is scheduled and nothing is outstanding (no blocking call running, no external
-  event armed), the schedule is empty exactly as in simpy: `run()` returns and
-  `run(until=event)` raises simpy's RuntimeError.
+- When nothing is outstanding (no blocking call running, no external event armed) and nothing
+  scheduled has a waiter (only timers nobody waits for are left, such as the timer of a
+  `World.within` whose event came first), the schedule counts as empty, as in simpy:
+  `run()` returns and `run(until=event)` raises simpy's RuntimeError. (Simulation skips over
+  such timers in no time; real time must not sleep through them.) They stay scheduled.
 - Ctrl-C: `run` shuts the executor down (pending calls are cancelled, running ones are not
   waited for) and lets KeyboardInterrupt propagate.
 """
@@ -144,7 +146,7 @@ class LiveEnvironment(simpy.Environment):
             now = self.elapsed()
             if head <= now:
                 return
-            if head == simpy.core.Infinity and self._outstanding <= 0:
+            if self._outstanding <= 0 and self._only_dormant_timers():
                 raise EmptySchedule()
             wait = MAX_SLEEP_S if head == simpy.core.Infinity else min(head - now, MAX_SLEEP_S)
             try:
@@ -153,6 +155,11 @@ class LiveEnvironment(simpy.Environment):
                 continue
             self._now = max(self._now, self.elapsed())
             fn(*args)
+
+    def _only_dormant_timers(self) -> bool:
+        """True when nothing scheduled can affect anything: every future event is a successful
+        one nobody waits for (e.g. the timer of a `within` whose event came first)."""
+        return all(event.callbacks == [] and event._ok for _, _, _, event in self._queue)
 
     def step(self) -> None:
         """Process the next event once it is due in real time (simpy's step, on a real clock)."""
