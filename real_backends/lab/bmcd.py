@@ -51,7 +51,10 @@ def main(argv: list[str]) -> int:
         print(f"lab bmc: cannot bind {address}:{conf['port']}/udp: {exc.strerror}", file=sys.stderr)
         return 3
     del conf["password"]
-    print(f"ready {conf['port']}", flush=True)
+    try:
+        print(f"ready {conf['port']}", flush=True)
+    except BrokenPipeError:
+        pass  # `lab up` died while waiting for us: serve anyway; `up` again or `down` finds us
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     print(f"lab bmc for {conf['domain']} listening on {address}:{conf['port']}/udp", file=sys.stderr, flush=True)

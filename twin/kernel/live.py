@@ -20,7 +20,11 @@ Rules of this file:
   `run()` returns and `run(until=event)` raises simpy's RuntimeError. (Simulation skips over
   such timers in no time; real time must not sleep through them.) They stay scheduled.
 - Ctrl-C: `run` shuts the executor down (pending calls are cancelled, running ones are not
-  waited for) and lets KeyboardInterrupt propagate.
+  waited for) and lets KeyboardInterrupt propagate at once. The interpreter still joins the
+  pool's threads when it exits, so a process ends only once its in-flight backend calls have
+  hit their own bounds (pyghmi/libvirt calls here are bounded: seconds, not minutes).
+- `call_blocking`, `external_event`, `release_external` and `trigger_external` belong to the
+  loop thread (or to set-up code before `run`); only `post` may be called from anywhere.
 """
 from __future__ import annotations
 
