@@ -165,6 +165,21 @@ def test_ipmitool_agrees_with_the_pyghmi_client(lab, ipmitool):
             client.close()
 
 
+def test_cipher_suite_is_configurable(lab):
+    node = lab.nodes()[2]
+    forced3 = IpmiClient(node.name, node.bmc, IpmiOptions(cipher_suite=3))
+    assert forced3.power_state() == "off" and forced3.cipher_suite == 3
+    forced3.close()
+    # Forcing 17 against a SHA1-only BMC is the stock pyghmi failure, reported as such.
+    forced17 = IpmiClient(node.name, node.bmc, IpmiOptions(cipher_suite=17))
+    with pytest.raises(BmcError) as info:
+        forced17.power_state()
+    assert info.value.reason == "protocol" and "cipher suite" in str(info.value)
+    assert password_of(lab) not in str(info.value)
+    with pytest.raises(ValueError):
+        IpmiOptions(cipher_suite=1)
+
+
 def test_pxe_boot_through_the_bmc_reaches_the_boot_endpoint(lab):
     """The lab deploy path: one-time PXE + power on through IPMI -> iPXE fetches its script ->
     deploy callback; image write switches the MAC to local boot; power cycle -> local-boot
