@@ -10,13 +10,15 @@ Rules of this file:
   conductor logic (twin/workflows/power.py), not here.
 - Cipher suites: `cipher_suite=None` ("auto") proposes suite 17 (RAKP-HMAC-SHA256) and falls
   back to suite 3 (RAKP-HMAC-SHA1) when the BMC answers the RMCP+ Open Session request with
-  SHA1 algorithms or rejects SHA256. Stock pyghmi (1.6.x) proposes 17 and *assumes* acceptance,
+  SHA1 algorithms or rejects SHA256, or answers RAKP2 with SHA1 after all. Stock pyghmi (1.6.x) proposes 17 and *assumes* acceptance,
   then dies at RAKP2 with `struct.error: pack expected 32 items ... got 20` against virtualbmc
   and many real BMCs (LAB-NOTES.md; Ironic documents `ipmi_cipher_suite=3` as the fix).
   `cipher_suite=3` or `17` forces one suite. The fallback lives in `_TwinSession`, a subclass of
   pyghmi's Session: pyghmi keeps the SHA1 variant of the handshake behind its private
   `attemptedhash` (256 = SHA256 / suite 17, 1 = SHA1 / suite 3; see
   pyghmi/ipmi/private/session.py `_initsession`, `_open_rmcpplus_request`, `_got_rmcp_response`).
+  A SHA1 RAKP2 to a SHA256 login fails that session only (never a struct.error escaping into
+  whichever thread runs pyghmi's shared I/O loop, which may be serving another BMC).
 - Every failure is a `twin.errors.BmcError(node, address, reason, detail)` with reason
   credentials | unreachable | timeout | protocol and a detail an operator can act on. The
   password is never put in a message, log line or exception: texts coming from pyghmi are
@@ -55,6 +57,8 @@ _CREDENTIAL_WORDS = ("incorrect password", "unauthorized name", "invalid role", 
 _TIMEOUT_WORDS = ("timeout", "session no longer connected", "session failed to initialize",
                   "no response")
 _CIPHER_WORDS = ("cipher", "authentication algorithm", "integrity algorithm", "confidentiality")
+RAKP2_MISMATCH = ("cipher suite mismatch at RAKP2: the BMC answered with SHA1 (suite 3) to a "
+                  "suite 17 (SHA256) login")
 
 #: chassis control (IPMI 2.0 section 28.3) data byte per action.
 _CHASSIS_CONTROL = {"off": 0x00, "on": 0x01, "cycle": 0x02, "reset": 0x03}
@@ -118,6 +122,17 @@ class _TwinSession(ipmi_session.Session):
             self._open_rmcpplus_request()
             return None
         return super()._got_rmcp_response(data)
+
+    def _got_rakp2(self, data):
+        # Stock pyghmi unpacks a SHA256-sized HMAC from a SHA1 RAKP2 and raises struct.error on
+        # whichever thread runs the shared I/O loop (possibly one serving another BMC, and again
+        # for every retransmitted RAKP2). Keep the failure inside this session instead.
+        try:
+            return super()._got_rakp2(data)
+        except struct.error:
+            self.sessioncontext = "FAILED"
+            self.onlogon({"error": RAKP2_MISMATCH})
+            return -9
 
     def _relog(self):
         now = time.monotonic()
@@ -258,14 +273,14 @@ class IpmiClient:
         try:
             session = cls(bmc=self.bmc.address, userid=user, password=password, port=self.bmc.port,
                           privlevel=self.options.privilege)
-        except struct.error:
-            # A BMC that passed the Open Session step with SHA256 and then answered RAKP2 with
-            # SHA1 (the classic pyghmi failure): try suite 3 once, in auto mode only.
-            self._forget_half_open(user, password)
-            if not fallback or suite == 3:
+        except pyghmi_exc.IpmiException as exc:
+            # A BMC that accepted SHA256 at Open Session and then answered RAKP2 with SHA1: in
+            # auto mode, try suite 3 once.
+            if not (fallback and suite == 17 and RAKP2_MISMATCH in str(exc)):
                 raise
-            session = _session_class(3, False, self._login_bound())(bmc=self.bmc.address, userid=user, password=password,
-                                                   port=self.bmc.port, privlevel=self.options.privilege)
+            session = _session_class(3, False, self._login_bound())(
+                bmc=self.bmc.address, userid=user, password=password, port=self.bmc.port,
+                privlevel=self.options.privilege)
         # pyghmi reuses a logged-in session for the same BMC, user and password: Command picks
         # up the one just negotiated (we check, rather than trust, that it did).
         command = ipmi_command.Command(bmc=self.bmc.address, userid=user, password=password,
@@ -284,15 +299,6 @@ class IpmiClient:
         """How long a login may keep restarting: well inside the port's bound on the call, so
         that the caller hears the real cause rather than a bare timeout."""
         return max(1.0, self.options.timeout_s * 0.5)
-
-    def _forget_half_open(self, user: bytes, password: bytes) -> None:
-        key = (self.bmc.address, user, password, self.bmc.port, None)
-        stale = ipmi_session.Session.initting_sessions.get(key)
-        if stale is not None:
-            try:
-                stale._mark_broken("cipher suite mismatch")
-            except Exception:  # noqa: BLE001
-                ipmi_session.Session.initting_sessions.pop(key, None)
 
     def _drop_session(self) -> None:
         command, self._command = self._command, None
