@@ -19,6 +19,3 @@ def deploy():
 
     return _deploy
 
-
-def state_sequence(events, node):
-    return list(events[(events.kind == "state") & (events.subject == node)].name)

@@ -2,12 +2,15 @@
 import math
 
 import pytest
-from conftest import state_sequence
 
 from twin.scenario.schema import Fault
 
 HAPPY = ["enroll", "verifying", "manageable", "available", "deploying", "wait call-back", "deploying", "active"]
 GIB = 1024**3
+
+
+def state_sequence(events, node):
+    return list(events[(events.kind == "state") & (events.subject == node)].name)
 
 
 def test_a_clean_deployment_brings_every_node_to_active_through_ironics_states(deploy):

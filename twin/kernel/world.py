@@ -66,6 +66,11 @@ class World:
                 winner.defused = True
             if not gate.triggered:
                 gate.succeed(winner)
+                loser = timer if winner is event else event
+                if loser.callbacks is not None and settle in loser.callbacks:
+                    loser.callbacks.remove(settle)  # a dormant timer: a live run does not wait for it
+                if loser is event:
+                    event.defused = True  # its late failure, if any, is nobody's business
 
         event.callbacks.append(settle)
         timer.callbacks.append(settle)
