@@ -26,7 +26,20 @@ from twin.workflows.tripleo import TripleODeployment
 class RunResult:
     summary: dict
     events: object  # pandas.DataFrame
-    out_dir: Path | None
+    out_dir: Path | None = None
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        """Flat numbers of this run, one row of a sweep's table (twin/sweep)."""
+        return RUN_METRICS[self.summary.get("run", "deploy")](self.summary)
+
+
+def deploy_metrics(summary: dict) -> dict[str, float]:
+    d = summary["deployment"]
+    states = summary["counts"]["by_state"]
+    return {"success": float(d["outcome"] == "success"), "makespan_s": float(d["makespan_s"]),
+            "attempts": float(d["attempts"]), "nodes_active": float(states.get("active", 0)),
+            "nodes_failed": float(summary["counts"]["nodes"] - states.get("active", 0))}
 
 
 def resolve_inventory(loaded: LoadedScenario, inventory_path: str | None = None):
@@ -57,24 +70,52 @@ def resolve_inventory(loaded: LoadedScenario, inventory_path: str | None = None)
 
 
 def simulate(sc: Scenario, inventory, seed: int, progress: bool = False) -> RunResult:
+    """Run the scenario's `run:` kind in the simulated world."""
     with paused_gc():  # see twin/kernel/sim.py: the run's objects live to its end anyway
-        return _simulate(sc, inventory, seed, progress)
+        return RUN_KINDS[sc.run](sc, inventory, seed, progress)
 
 
-def _simulate(sc: Scenario, inventory, seed: int, progress: bool) -> RunResult:
+def simulate_deploy(sc: Scenario, inventory, seed: int, progress: bool = False) -> RunResult:
     nodes = inventory.active
-    recorder = Recorder()
-    world = make_sim_world(seed, recorder,
-                           lambda w: SimHardware(w, nodes, sc.timing, sc.network, sc.faults))
+    world = make_sim_world(seed, Recorder(), lambda w: SimHardware(w, nodes, sc.timing, sc.network, sc.faults))
+    return deploy(world, sc, nodes, seed, "sim", progress)
+
+
+def run_live(sc: Scenario, inventory, seed: int, backend: str, lab_dir: Path | None = None,
+             boot_bind: tuple[str, int] = ("127.0.0.1", 0), progress: bool = True) -> RunResult:
+    """The same deployment against real hardware: a lab made by `twin lab up` (backend "lab")
+    or physical BMCs (backend "ipmi", whose machines must reach the boot endpoint)."""
+    from real_backends.hardware import LiveHardware
+    from twin.kernel.live import make_live_world
+
+    nodes = inventory.active
+    if backend == "lab":
+        factory = lambda w: LiveHardware.for_lab(w, lab_dir, nodes)  # noqa: E731
+    else:
+        factory = lambda w: LiveHardware(w, nodes, boot_host=boot_bind[0], boot_port=boot_bind[1])  # noqa: E731
+    world = make_live_world(seed, Recorder(), factory)
+    with world.env:
+        return deploy(world, sc, nodes, seed, backend, progress)
+
+
+def deploy(world, sc: Scenario, nodes, seed: int, backend: str, progress: bool) -> RunResult:
+    """The TripleO deployment in whichever world: the one workflow, run to its end."""
     deployment = TripleODeployment(world, nodes, sc.timing, sc.policy, sc.max_attempts)
-    bar = _progress(recorder, len(nodes)) if progress else None
-    world.process(deployment.run())
-    world.run()
-    if bar is not None:
-        bar.close()
-    events = recorder.frame()
-    summary = summarize(events, scenario=sc.name, backend="sim", seed=seed, policy=sc.policy)
-    return RunResult(summary, events, None)
+    bar = _progress(world.recorder, len(nodes)) if progress else None
+    try:
+        done = world.process(deployment.run())
+        world.run(until=done)
+    finally:
+        if bar is not None:
+            bar.close()
+    events = world.recorder.frame()
+    summary = summarize(events, scenario=sc.name, backend=backend, seed=seed, policy=sc.policy)
+    return RunResult(summary, events)
+
+
+#: What each scenario `run:` kind does in the simulated world, and the flat metrics of its result.
+RUN_KINDS = {"deploy": simulate_deploy}
+RUN_METRICS = {"deploy": deploy_metrics}
 
 
 def _progress(recorder: Recorder, total: int):

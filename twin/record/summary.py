@@ -61,7 +61,7 @@ def summarize(events: pd.DataFrame, *, scenario: str, backend: str, seed: int, p
     for n in nodes.values():
         by_state[n["state"]] = by_state.get(n["state"], 0) + 1
     return {
-        "scenario": scenario, "backend": backend, "seed": seed, "policy": policy,
+        "scenario": scenario, "run": "deploy", "backend": backend, "seed": seed, "policy": policy,
         "deployment": {"outcome": outcome, "makespan_s": round(makespan, 3), "attempts": attempts,
                        "phases": phases, "nodes": nodes},
         "counts": {"events": int(len(events)), "nodes": len(nodes), "by_state": by_state},
