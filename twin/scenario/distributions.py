@@ -90,6 +90,37 @@ class Exponential(_Dist):
         return self.mean_
 
 
+class Weibull(_Dist):
+    """Weibull with shape k and scale lambda (k < 1: infant mortality, k > 1: wear-out)."""
+
+    dist: Literal["weibull"]
+    shape: float = Field(gt=0)
+    scale: float = Field(gt=0)
+
+    def sample(self, rng):
+        return float(self.scale * rng.weibull(self.shape))
+
+    @property
+    def mean(self):
+        return self.scale * math.gamma(1 + 1 / self.shape)
+
+
+class Pareto(_Dist):
+    """Pareto (Lomax-free, classic): minimum `scale`, tail index `shape` (heavy-tailed lifetimes;
+    the mean is finite only for shape > 1)."""
+
+    dist: Literal["pareto"]
+    shape: float = Field(gt=0)
+    scale: float = Field(gt=0)
+
+    def sample(self, rng):
+        return float(self.scale * (1.0 + rng.pareto(self.shape)))
+
+    @property
+    def mean(self):
+        return self.scale * self.shape / (self.shape - 1) if self.shape > 1 else math.inf
+
+
 def _number_is_fixed(value):
     if isinstance(value, bool):
         return value  # let validation reject it
@@ -99,9 +130,8 @@ def _number_is_fixed(value):
 
 
 Distribution = Annotated[
-    Union[Fixed, Uniform, Normal, LogNormal, Exponential],
-    BeforeValidator(_number_is_fixed),
-    Field(discriminator="dist"),
+    Annotated[Union[Fixed, Uniform, Normal, LogNormal, Exponential, Weibull, Pareto], Field(discriminator="dist")],
+    BeforeValidator(_number_is_fixed),  # outermost: a bare number becomes {dist: fixed} first
 ]
 
 

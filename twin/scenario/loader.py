@@ -103,11 +103,15 @@ def load_scenario(path: str | Path) -> LoadedScenario:
     except ValidationError as e:
         problems = []
         for err in e.errors():
-            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in _UNION_TAGS))
+            loc = tuple(p for p in err["loc"] if not _is_union_tag(p))
             problems.append(Problem(str(path), _line_of(root, loc), _dotted(loc), _message(err)))
         raise InputError(problems) from None
     return LoadedScenario(scenario, path, root)
 
 
 # pydantic puts the union member's tag in the error location (e.g. "lognormal"); users never wrote it
-_UNION_TAGS = {"fixed", "uniform", "normal", "lognormal", "exponential", "function-before[_number_is_fixed(), tagged-union[Fixed,Uniform,Normal,LogNormal,Exponential]]"}
+_UNION_TAGS = {"fixed", "uniform", "normal", "lognormal", "exponential", "weibull", "pareto"}
+
+
+def _is_union_tag(part) -> bool:
+    return isinstance(part, str) and (part in _UNION_TAGS or part.startswith("function-before[_number_is_fixed()"))
