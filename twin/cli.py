@@ -17,19 +17,39 @@ EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def _cmd_run(args) -> int:
-    from twin.runner import problem_lines, resolve_inventory, simulate, write_outputs
+    from twin.runner import problem_lines, resolve_inventory, run_live, simulate, write_outputs
     from twin.scenario import load_scenario
 
-    loaded = load_scenario(args.scenario)
+    loaded = load_scenario(args.scenario, args.timing)
+    if args.backend != "sim" and not args.inventory:
+        raise TwinError(f"--backend {args.backend} needs --inventory (for a lab: LAB_DIR/instackenv.json)")
     inventory, warnings = resolve_inventory(loaded, args.inventory)
     for line in problem_lines(warnings):
         print(line, file=sys.stderr)
     seed = loaded.scenario.seed if args.seed is None else args.seed
-    result = simulate(loaded.scenario, inventory, seed, progress=not args.quiet)
+    if args.backend == "sim":
+        result = simulate(loaded.scenario, inventory, seed, progress=not args.quiet)
+    else:
+        lab_dir = Path(args.lab).resolve() if args.lab else Path(args.inventory).resolve().parent
+        if args.backend == "lab" and not (lab_dir / "lab.json").is_file():
+            raise TwinError(f"{lab_dir}: no lab.json there; give the instackenv.json that 'twin lab up' wrote "
+                            f"(LAB_DIR/instackenv.json) or the lab's folder with --lab")
+        result = run_live(loaded.scenario, inventory, seed, args.backend, lab_dir=lab_dir,
+                          boot_bind=_host_port(args.boot_endpoint), progress=not args.quiet)
+    result.summary["inputs"] = {"scenario_file": str(Path(args.scenario).resolve()),
+                                "timing_profile": str(Path(args.timing).resolve()) if args.timing else None,
+                                "inventory_file": str(Path(args.inventory).resolve()) if args.inventory else None}
     out = Path(args.out) if args.out else Path("reports") / loaded.scenario.name
     write_outputs(result, out)
     print(_run_digest(result.summary, out))
     return EXIT_OK if result.summary["deployment"]["outcome"] == "success" else EXIT_INVALID
+
+
+def _host_port(text: str) -> tuple[str, int]:
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise TwinError(f"--boot-endpoint {text!r}: expected HOST:PORT, e.g. 127.0.0.1:8080")
+    return host, int(port)
 
 
 def _run_digest(summary: dict, out: Path) -> str:
@@ -53,6 +73,24 @@ def _cmd_validate(args) -> int:
     return run_validate(args.inventory, profile=args.profile, as_json=args.json)
 
 
+def _cmd_compare(args) -> int:
+    from twin.analysis.compare import compare, render
+    from twin.analysis.runs import read_run
+
+    result = compare(read_run(args.run_a), read_run(args.run_b))
+    print(json.dumps(result, indent=2) if args.json else render(result))
+    return EXIT_OK if result["same_states"] else EXIT_INVALID
+
+
+def _cmd_calibrate(args) -> int:
+    from twin.analysis.calibrate import calibrate, render
+    from twin.analysis.runs import read_run
+
+    out = Path(args.out)
+    print(render(calibrate(read_run(args.live_run), out, args.scenario, args.replications), out))
+    return EXIT_OK
+
+
 def _cmd_schema(args) -> int:
     from twin.scenario import Scenario
 
@@ -66,7 +104,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run a scenario (simulated deployment) and write its report")
     run.add_argument("scenario", help="scenario YAML file (see scenarios/)")
-    run.add_argument("--backend", choices=["sim"], default="sim", help="world to run in (default: sim)")
+    run.add_argument("--backend", choices=["sim", "lab", "ipmi"], default="sim",
+                     help="sim (default): simulated hardware; lab: a 'twin lab up' lab (--inventory "
+                          "LAB/instackenv.json); ipmi: physical BMCs from --inventory")
+    run.add_argument("--lab", metavar="DIR", help="lab backend: the lab's folder (default: the inventory's folder)")
+    run.add_argument("--timing", help="a timing profile (timing:/network: sections, e.g. from 'twin calibrate') "
+                                      "overriding the scenario's")
+    run.add_argument("--boot-endpoint", default="127.0.0.1:0", metavar="HOST:PORT",
+                     help="ipmi backend: where the PXE boot endpoint listens (default 127.0.0.1, any port); "
+                          "the machines' DHCP must chain to http://HOST:PORT/boot.ipxe")
     run.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
     run.add_argument("--inventory", help="use this baremetal.csv / instackenv.json instead of the scenario's")
     run.add_argument("--out", help="output folder (default: reports/SCENARIO-NAME)")
@@ -79,8 +125,25 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--json", action="store_true", help="machine-readable output")
     val.set_defaults(func=_cmd_validate)
 
+    cmp_ = sub.add_parser("compare", help="two runs side by side: provision-state sequences and step durations")
+    cmp_.add_argument("run_a", help="a run's --out folder (e.g. a simulated run)")
+    cmp_.add_argument("run_b", help="another run's --out folder (e.g. a lab run)")
+    cmp_.add_argument("--json", action="store_true", help="machine-readable output")
+    cmp_.set_defaults(func=_cmd_compare)
+
+    cal = sub.add_parser("calibrate", help="fit the simulator's timing to a live run and measure the fit")
+    cal.add_argument("live_run", help="the --out folder of a live run (--backend lab or ipmi)")
+    cal.add_argument("--out", required=True, help="timing profile to write (YAML; use with twin run --timing)")
+    cal.add_argument("--scenario", help="scenario to simulate (default: the one the live run used)")
+    cal.add_argument("--replications", type=int, default=20, help="simulations to measure the fit (default 20)")
+    cal.set_defaults(func=_cmd_calibrate)
+
     sch = sub.add_parser("schema", help="print the scenario file's JSON Schema")
     sch.set_defaults(func=_cmd_schema)
+
+    from twin.sweep.cli import register as register_sweep
+
+    register_sweep(sub)
 
     try:  # the live lab needs libvirt-python; without it `twin lab` is simply absent
         from real_backends.lab.cli import register

@@ -13,7 +13,7 @@ import yaml
 from pydantic import ValidationError
 
 from twin.errors import InputError, Problem, UnreadableError
-from twin.scenario.schema import Scenario
+from twin.scenario.schema import Scenario, TimingProfile
 
 
 @dataclass
@@ -84,8 +84,8 @@ def _message(err: dict) -> str:
     return msg.removeprefix("Value error, ")
 
 
-def load_scenario(path: str | Path) -> LoadedScenario:
-    path = Path(path)
+def _parse(path: Path, what: str):
+    """The file's composed node tree (for line numbers) and its mapping."""
     text = _read(path)
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -97,16 +97,34 @@ def load_scenario(path: str | Path) -> LoadedScenario:
     except (yaml.YAMLError, RecursionError, ValueError) as e:
         raise UnreadableError([Problem(str(path), 0, "yaml", f"not valid YAML: {type(e).__name__}")]) from None
     if not isinstance(data, dict):
-        raise InputError([Problem(str(path), 1, "scenario", "a scenario is a YAML mapping (key: value lines)")])
+        raise InputError([Problem(str(path), 1, what, f"a {what} is a YAML mapping (key: value lines)")])
+    return root, data
+
+
+def _validate(model, data: dict, path: Path, root):
     try:
-        scenario = Scenario.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as e:
         problems = []
         for err in e.errors():
             loc = tuple(p for p in err["loc"] if not _is_union_tag(p))
             problems.append(Problem(str(path), _line_of(root, loc), _dotted(loc), _message(err)))
         raise InputError(problems) from None
-    return LoadedScenario(scenario, path, root)
+
+
+def load_scenario(path: str | Path, timing_profile: str | Path | None = None) -> LoadedScenario:
+    """Load and validate a scenario; `timing_profile` (a file with `timing:` and/or `network:`
+    sections, such as `twin calibrate` writes) overrides the scenario's keys of those sections."""
+    path = Path(path)
+    root, data = _parse(path, "scenario")
+    if timing_profile is not None:
+        profile_path = Path(timing_profile)
+        profile_root, profile = _parse(profile_path, "timing profile")
+        _validate(TimingProfile, profile, profile_path, profile_root)  # its own errors, its own lines
+        for section in ("timing", "network"):
+            if section in profile:
+                data[section] = {**(data.get(section) or {}), **(profile[section] or {})}
+    return LoadedScenario(_validate(Scenario, data, path, root), path, root)
 
 
 # pydantic puts the union member's tag in the error location (e.g. "lognormal"); users never wrote it

@@ -67,6 +67,7 @@ class Timing(_Model):
 
     # IPMI, as Ironic's ipmitool driver (Juno) drives it
     ipmi_latency_s: Distribution = lognormal(0.3, 0.4)  # *inferred*: one ipmitool lanplus call
+    ipmi_power_latency_s: Distribution = lognormal(0.6, 0.4)  # *inferred*: chassis power on/off/cycle take longer
     ipmi_call_timeout_s: float = Field(10.0, gt=0)  # *inferred*: ipmitool -N 1 -R 4 retransmits
     ipmi_retry_timeout_s: float = Field(60.0, gt=0)  # Ironic [ipmi] retry_timeout
     ipmi_min_command_interval_s: float = Field(5.0, ge=0)  # Ironic [ipmi] min_command_interval
@@ -122,6 +123,14 @@ class Fault(_Model):
 
     def active(self, now: float) -> bool:
         return now >= self.from_s and (self.for_s is None or now < self.from_s + self.for_s)
+
+
+class TimingProfile(_Model):
+    """A file of timing and network figures that overrides a scenario's (`twin run --timing`),
+    such as `twin calibrate` fits to a live run."""
+
+    timing: Timing | None = None  # validated here (errors at this file's lines); merged as written
+    network: Network | None = None
 
 
 class Scenario(_Model):

@@ -19,7 +19,8 @@ class SimHardware:
         for node in nodes:
             machine = SimMachine(world, node, timing, self.boot, network.nic_gbps * 1e9)
             self.machines[node.name] = machine
-            self._bmcs[node.name] = SimBmc(world, node, machine, timing.ipmi_latency_s, self.faults)
+            self._bmcs[node.name] = SimBmc(world, node, machine, timing.ipmi_latency_s,
+                                            timing.ipmi_power_latency_s, self.faults)
         self.boot.machines = self.machines
 
     def bmc(self, node):

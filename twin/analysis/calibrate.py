@@ -1,0 +1,143 @@
+"""`twin calibrate LIVE_RUN --out timing.yaml`: fit the simulator's timing to what a live run
+measured, then check the fit by simulating with it.
+
+Rules:
+- Fitted: ipmi_latency_s and ipmi_power_latency_s (acknowledged BMC commands: status and boot
+  device, and chassis power), post_s (power-on acknowledged -> the
+  machine's first PXE request), ramdisk_boot_s (PXE request -> deploy callback), os_boot_s
+  (PXE request of the local boot -> its callback), image_write_overhead_s. A quantity with two
+  or more distinct positive samples becomes a lognormal (median and sigma of log), otherwise a
+  fixed value. DHCP is folded into post_s (the live world cannot see it apart).
+- A lab's diskless guests transfer no image: the profile then says so (tiny image and ramdisk).
+- Quality is measured, not assumed: the scenario is simulated `replications` times with the
+  profile, and the prediction error of the makespan and of each step's median is reported.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from twin.analysis.runs import RunOnDisk
+from twin.analysis.steps import STEPS, node_steps
+from twin.errors import TwinError
+
+
+POWER_COMMANDS = ("power_on", "power_off", "power_cycle", "power_reset")
+NOOP_FACTOR = 5  # a power command within 5x the median query latency changed nothing
+
+
+def _dist(samples) -> float | dict:
+    x = np.asarray([s for s in samples if s is not None and s > 0], dtype=float)
+    if len(x) == 0:
+        return 0.0
+    if len(x) < 2 or np.ptp(x) == 0:
+        return round(float(np.median(x)), 4)
+    logs = np.log(x)
+    return {"dist": "lognormal", "median": round(float(np.exp(logs.mean())), 4),
+            "sigma": round(float(min(max(logs.std(ddof=1), 0.01), 5.0)), 4)}
+
+
+def _boot_marks(events: pd.DataFrame) -> pd.DataFrame:
+    """Per node: the first and last acknowledged power_on while deploying, PXE requests, callbacks."""
+    rows = []
+    ev = events[events.kind.isin(["state", "bmc", "boot"])]
+    for node, g in ev.groupby("subject", sort=True):
+        deploying = g[(g.kind == "state") & (g.name == "deploying") & (g.detail == "available")].time_s
+        if deploying.empty:
+            continue
+        g = g[g.time_s >= deploying.iloc[-1]]
+        ons = g[(g.kind == "bmc") & (g.name == "power_on") & (g.detail == "ok")].time_s.tolist()
+        pxe = g[(g.kind == "boot") & (g.name == "pxe_script")]
+        first = lambda name: g[(g.kind == "boot") & (g.name == name)].time_s.min()  # noqa: E731
+        rows.append({"node": node, "on1": ons[0] if ons else math.nan, "on2": ons[-1] if len(ons) > 1 else math.nan,
+                     "pxe_deploy": pxe[pxe.detail == "deploy"].time_s.min(),
+                     "pxe_local": pxe[pxe.detail == "local_boot"].time_s.min(),
+                     "deploy_cb": first("deploy_callback"), "written": first("image_written"),
+                     "local_cb": first("local_boot_callback")})
+    return pd.DataFrame(rows)
+
+
+def fit_profile(run: RunOnDisk) -> dict:
+    ev = run.events
+    m = _boot_marks(ev)
+    if m.empty:
+        raise TwinError(f"{run.path}: no node got as far as deploying: nothing to calibrate from")
+    has_pxe = m.pxe_deploy.notna().any()
+    acked = ev[(ev.kind == "bmc") & (ev.detail == "ok")]
+    queries = acked[~acked.name.isin(POWER_COMMANDS)].value.dropna()
+    power = acked[acked.name.isin(POWER_COMMANDS)].value.dropna()
+    # a power command answered as fast as a query found the machine as asked (a no-op)
+    acting = power[power > NOOP_FACTOR * queries.median()] if len(queries) else power
+    timing = {
+        "ipmi_latency_s": _dist(queries),
+        "ipmi_power_latency_s": _dist(acting),
+        "post_s": _dist((m.pxe_deploy - m.on1) if has_pxe else (m.deploy_cb - m.on1)),
+        "dhcp_s": 0.0,
+        "ramdisk_boot_s": _dist(m.deploy_cb - m.pxe_deploy) if has_pxe else 0.0,
+        "os_boot_s": _dist((m.local_cb - m.pxe_local) if has_pxe else (m.local_cb - m.on2)),
+        "image_write_overhead_s": round(float(np.nanmedian(m.written - m.deploy_cb)), 4)
+        if m.written.notna().any() else 0.0,
+    }
+    written = ev[(ev.kind == "boot") & (ev.name == "image_written")].value
+    network = {"image_gib": 1e-6, "deploy_ramdisk_mib": 1e-3} if len(written) and (written.fillna(0) == 0).all() else {}
+    return {"timing": timing, "network": network} if network else {"timing": timing}
+
+
+def calibrate(run: RunOnDisk, out: Path, scenario_path: str | None = None, replications: int = 20) -> dict:
+    from twin.runner import resolve_inventory, simulate
+    from twin.scenario import load_scenario
+
+    inputs = run.summary.get("inputs") or {}
+    scenario_path = scenario_path or inputs.get("scenario_file")
+    if not scenario_path:
+        raise TwinError(f"{run.path}: the run does not record its scenario file; give --scenario")
+    profile = fit_profile(run)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(yaml.safe_dump(profile, sort_keys=False))
+    try:
+        loaded = load_scenario(scenario_path, tmp)
+        inventory, _ = resolve_inventory(loaded, inputs.get("inventory_file"))
+        sims = [simulate(loaded.scenario, inventory, seed) for seed in range(1, replications + 1)]
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    live_make = float(run.summary["deployment"]["makespan_s"])
+    sim_make = np.array([s.summary["deployment"]["makespan_s"] for s in sims])
+    live_steps = node_steps(run.events)
+    sim_steps = pd.concat([node_steps(s.events) for s in sims])
+    steps = []
+    for step in STEPS:
+        lv = live_steps[live_steps.step == step].duration_s.median()
+        sv = sim_steps[sim_steps.step == step].duration_s.median()
+        if pd.notna(lv) and pd.notna(sv):
+            steps.append({"step": step, "live_s": round(float(lv), 3), "sim_s": round(float(sv), 3),
+                          "error": round(float((sv - lv) / lv), 4) if lv > 0 else None})
+    quality = {"live_run": str(run.path), "scenario": str(scenario_path), "replications": replications,
+               "makespan_live_s": round(live_make, 3), "makespan_sim_mean_s": round(float(sim_make.mean()), 3),
+               "makespan_sim_sd_s": round(float(sim_make.std(ddof=1)), 3) if replications > 1 else 0.0,
+               "makespan_error": round(float((sim_make.mean() - live_make) / live_make), 4), "steps": steps}
+    header = (f"# Timing profile fitted by `twin calibrate` to {run.path}\n"
+              f"# use: twin run SCENARIO --timing {out.name}\n"
+              f"# makespan: live {live_make:.1f} s, simulated {sim_make.mean():.1f} s "
+              f"(error {quality['makespan_error']:+.1%}, {replications} replications)\n")
+    tmp.write_text(header + yaml.safe_dump(profile, sort_keys=False))
+    tmp.replace(out)
+    (out.with_suffix(".quality.json")).write_text(__import__("json").dumps(quality, indent=2) + "\n")
+    return {"profile": profile, "quality": quality}
+
+
+def render(result: dict, out: Path) -> str:
+    q = result["quality"]
+    lines = [f"timing profile: {out}  (quality: {out.with_suffix('.quality.json')})",
+             f"makespan: live {q['makespan_live_s']:.1f} s, simulated {q['makespan_sim_mean_s']:.1f} s "
+             f"± {q['makespan_sim_sd_s']:.1f} (sd over {q['replications']} replications): error {q['makespan_error']:+.1%}",
+             f"{'step median':<14}{'live s':>9}{'sim s':>9}{'diff s':>9}{'error':>9}"]
+    for s in q["steps"]:  # a relative error of a sub-second step says nothing
+        err = "-" if s["error"] is None or s["live_s"] < 1.0 else f"{s['error']:+.1%}"
+        lines.append(f"{s['step']:<14}{s['live_s']:>9.2f}{s['sim_s']:>9.2f}{s['sim_s'] - s['live_s']:>+9.2f}{err:>9}")
+    return "\n".join(lines)
