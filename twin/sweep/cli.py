@@ -1,0 +1,80 @@
+"""`twin sweep`: replications of a scenario over the cartesian product of `--set` axes.
+
+Rules: as every `twin` command: a user error is one line on stderr and no traceback; exit 0 when
+the sweep finished (failed deployments are data, not errors), 1 for an invalid value, 2 for bad
+usage or an unreadable file, 130 on Ctrl-C (finished replications are kept; the message says
+how to resume).
+"""
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_INTERRUPTED = 0, 130
+
+
+def register(subparsers) -> argparse.ArgumentParser:
+    sw = subparsers.add_parser(
+        "sweep", help="Monte Carlo replications of a scenario over a product of parameter values",
+        description="Run R replications (independent random streams) of every combination of the --set "
+                    "values; write DIR/results.parquet (a row per replication and point) and DIR/summary.json "
+                    "(mean, sd and 95%% confidence interval per point and metric). See docs/sweep.md.")
+    sw.add_argument("scenario", help="scenario YAML file (see scenarios/)")
+    sw.add_argument("--replications", "-r", type=int, required=True, metavar="R", help="replications per point")
+    sw.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=V1,V2",
+                    help="an axis: a dotted key of the scenario file and its values, as YAML scalars "
+                         "(e.g. timing.post_s=60,90 or policy=carry-on,helion); repeat for a product")
+    sw.add_argument("--workers", "-j", type=int, default=None, metavar="K",
+                    help="local worker processes (default: one per CPU; 1 runs in this process)")
+    sw.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask distributed cluster instead")
+    sw.add_argument("--out", metavar="DIR", help="output folder (default: reports/SCENARIO-NAME-sweep)")
+    sw.add_argument("--resume", action="store_true", help="continue an interrupted sweep in DIR")
+    sw.add_argument("--seed", type=int, help="base seed of the replications' streams (default: the scenario's)")
+    sw.add_argument("--quiet", action="store_true", help="no progress bar")
+    sw.set_defaults(func=run)
+    return sw
+
+
+def run(args) -> int:
+    from twin.sweep import SweepError, SweepInterrupted, format_summary, parse_sets, run_sweep
+    from twin.sweep.executors import default_workers
+
+    try:
+        axes = parse_sets(args.sets)
+        out = Path(args.out) if args.out else None
+        if out is None:
+            from twin.scenario import load_scenario
+
+            out = Path("reports") / f"{load_scenario(args.scenario).scenario.name}-sweep"
+        workers = args.workers if args.workers is not None else (1 if args.scheduler else default_workers())
+        result = run_sweep(args.scenario, args.replications, axes, workers=workers, scheduler=args.scheduler,
+                           out_dir=out, resume=args.resume, seed=args.seed, progress=not args.quiet)
+    except SweepError as e:
+        print(f"twin sweep: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except SweepInterrupted as e:
+        print(f"twin sweep: interrupted: {e.done} of {e.total} replications finished and kept in "
+              f"{e.out_dir}; resume with: {shlex.join(_resume_command(args, e.out_dir))}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    for line in result.warnings:
+        print(line, file=sys.stderr)
+    s = result.summary
+    points = len(s["points"])
+    print(f"{s['scenario']}: {points} point(s) x {s['replications']} replication(s), base seed {s['seed']}"
+          + (f" ({result.reused} finished before, {result.ran} run now)" if result.reused else ""))
+    print(format_summary(s))
+    print(f"results: {result.out_dir / 'results.parquet'}  summary: {result.out_dir / 'summary.json'}")
+    return EXIT_OK
+
+
+def _resume_command(args, out: Path) -> list[str]:
+    cmd = ["twin", "sweep", args.scenario, "--replications", str(args.replications)]
+    for s in args.sets:
+        cmd += ["--set", s]
+    for flag, value in (("--workers", args.workers), ("--scheduler", args.scheduler), ("--seed", args.seed)):
+        if value is not None:
+            cmd += [flag, str(value)]
+    cmd += ["--out", str(out), "--resume"]
+    return cmd + (["--quiet"] if args.quiet else [])

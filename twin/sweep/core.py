@@ -1,0 +1,262 @@
+"""Run a sweep: every (point, replication) task on an executor, rows kept as they finish, a summary.
+
+Rules: the whole sweep is validated before the first task runs (spec.plan_sweep); tasks are
+submitted replication by replication (replication 0 of every point, then 1...), a bounded number
+ahead of the workers, so an interrupted sweep has about as many replications of every point and
+Ctrl-C has little to cancel; each finished row is written as its own part file at once (with an
+output folder); Ctrl-C or a failed task cancels what is queued, stops the workers and keeps every
+finished part. The results table is built from the rows in (point, replication) order with fixed
+column types, so the same sweep gives an identical table (but wall_s) however it ran: in one go
+or resumed, on 1 or K local workers or on Dask.
+"""
+from __future__ import annotations
+
+import math
+import queue
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from twin.errors import TwinError
+from twin.sweep.executors import InlineExecutor, make_executor
+from twin.sweep.spec import (RESERVED_COLUMNS, SweepError, SweepPlan, SweepUsageError, _jsonable, _yaml_text,
+                             column_value, plan_sweep)
+from twin.sweep.stats import estimate, is_proportion
+from twin.sweep.store import SweepStore, write_atomically
+from twin.sweep.tasks import Task, run_task
+
+
+@dataclass
+class SweepResult:
+    table: pd.DataFrame  # one row per (point, replication): point, params..., replication, seed, metrics..., wall_s
+    summary: dict  # see summarize()
+    out_dir: Path | None = None
+    ran: int = 0  # tasks run by this call
+    reused: int = 0  # finished tasks found in out_dir (resume)
+    warnings: list[str] = field(default_factory=list)
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a sweep: `done` of `total` replications are finished (and kept in `out_dir`)."""
+
+    def __init__(self, done: int, total: int, out_dir: Path | None):
+        self.done, self.total, self.out_dir = done, total, out_dir
+        super().__init__(done, total, out_dir)
+
+
+def run_sweep(scenario_path, replications: int, axes: dict[str, list] | None = None, workers: int = 1,
+              scheduler: str | None = None, out_dir=None, resume: bool = False, seed: int | None = None,
+              progress: bool = False, *, confidence: float = 0.95, on_row=None) -> SweepResult:
+    """Run `replications` of every point of the cartesian product of `axes` ({dotted key: [values]}).
+
+    workers: local worker processes (1 runs in this process); scheduler: a Dask scheduler's address
+    (tcp://HOST:PORT) to run on instead; out_dir: where parts, results.parquet and summary.json go
+    (None: nothing is written, no resume); seed: the base seed (default: the scenario's);
+    on_row(row): called in this process after each newly finished row is kept.
+    Raises SweepUsageError / SweepError / InputError before anything runs, SweepInterrupted on Ctrl-C.
+    """
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise SweepUsageError(f"--workers: must be a whole number of at least 1, not {workers!r}")
+    if scheduler and workers != 1:
+        raise SweepUsageError("--workers applies to local worker processes; with --scheduler the Dask "
+                              "cluster's workers run the sweep (leave --workers out)")
+    if not 0 < confidence < 1:
+        raise SweepUsageError(f"confidence must be between 0 and 1, not {confidence!r}")
+    if resume and out_dir is None:
+        raise SweepUsageError("--resume needs the sweep's output folder (--out DIR)")
+    plan = plan_sweep(scenario_path, replications, axes, seed)
+    store = SweepStore(out_dir) if out_dir is not None else None
+    rows: dict[tuple[int, int], dict] = store.open(plan.definition, resume) if store else {}
+    reused = len(rows)
+    kinds = [a.kind for a in plan.axes]
+    todo = [Task(p.index, r, plan.seeds[r], {a.key: column_value(v, k) for (a, k), v in
+                                           zip(zip(plan.axes, kinds), p.params.values())},
+                 str(plan.path), p.mapping)
+            for r in range(plan.replications) for p in plan.points if (p.index, r) not in rows]
+    ran = _execute(plan, todo, rows, store, min(workers, max(1, len(todo))), scheduler, progress, reused, on_row) \
+        if todo else 0
+    table = results_table(plan, rows)
+    summary = summarize(plan, table, confidence)
+    if store is not None:
+        write_atomically(store.dir / "results.parquet", lambda p: table.to_parquet(p, index=False))
+        write_atomically(store.dir / "summary.json",
+                         lambda p: p.write_text(json_dumps(summary) + "\n", encoding="utf-8"))
+    return SweepResult(table, summary, store.dir if store else None, ran, reused, plan.warnings)
+
+
+def _execute(plan: SweepPlan, todo: list[Task], rows: dict, store, workers, scheduler, progress, reused,
+             on_row) -> int:
+    from tqdm import tqdm
+
+    executor = make_executor(workers, scheduler)
+    window = 1 if isinstance(executor, InlineExecutor) else 2 * executor.slots + 2
+    finished: queue.SimpleQueue = queue.SimpleQueue()
+    pending: dict = {}
+    tasks = iter(todo)
+    ran = 0
+    bar = tqdm(total=plan.total, initial=reused, unit="rep", desc=plan.name, disable=None if progress else True,
+               leave=False, dynamic_ncols=True)
+
+    def keep(row: dict) -> None:
+        nonlocal ran
+        rows[(row["point"], row["replication"])] = row
+        if store is not None:
+            store.write_part(row)
+        ran += 1
+        bar.update(1)
+        if on_row is not None:
+            on_row(row)
+
+    def fill() -> None:
+        while len(pending) < window:
+            task = next(tasks, None)
+            if task is None:
+                return
+            future = executor.submit(run_task, task)
+            pending[future] = task
+            future.add_done_callback(finished.put)
+
+    cancel = True
+    try:
+        fill()
+        while pending:
+            future = _next(finished)
+            task = pending.pop(future, None)
+            if task is None:
+                continue
+            try:
+                row = future.result()
+            except TwinError as e:
+                raise SweepError(f"point {task.point} ({_params_text(plan, task.point)}), replication "
+                                 f"{task.replication} (seed {task.seed}): {e}") from e
+            keep(row)
+            fill()
+        cancel = False
+    except BaseException as e:
+        for future in list(pending):  # keep what finished while we were stopping
+            try:
+                if future.done() and not future.cancelled() and future.exception() is None:
+                    keep(future.result())
+            except BaseException:
+                pass
+            future.cancel()
+        if isinstance(e, KeyboardInterrupt) and not isinstance(e, SweepInterrupted):
+            raise SweepInterrupted(len(rows), plan.total, store.dir if store else None) from None
+        raise
+    finally:
+        bar.close()
+        executor.close(cancel=cancel)
+    return ran
+
+
+def _next(finished: queue.SimpleQueue):
+    while True:  # short waits: Ctrl-C is seen at once
+        try:
+            return finished.get(timeout=0.25)
+        except queue.Empty:
+            continue
+
+
+def _params_text(plan: SweepPlan, index: int) -> str:
+    params = plan.points[index].params
+    return ", ".join(f"{k}={_yaml_text(v)}" for k, v in params.items()) or "the scenario"
+
+
+_DTYPES = {"bool": "bool", "int": "int64", "float": "float64", "str": "str", "json": "str"}
+
+
+def results_table(plan: SweepPlan, rows: dict) -> pd.DataFrame:
+    """The rows in (point, replication) order: point, params..., replication, seed, metrics..., wall_s."""
+    ordered = [rows[k] for k in sorted(rows)]
+    params = [a.key for a in plan.axes]
+    metrics: list[str] = []
+    for row in ordered:
+        for name in row:
+            if name not in metrics and name not in params and name not in RESERVED_COLUMNS:
+                metrics.append(name)
+    columns = ["point", *params, "replication", "seed", *metrics, "wall_s"]
+    table = pd.DataFrame(ordered, columns=columns)
+    dtypes = {"point": "int64", "replication": "int64", "seed": "int64", "wall_s": "float64",
+              **{a.key: _DTYPES[a.kind] for a in plan.axes}, **{m: "float64" for m in metrics}}
+    return table.astype(dtypes)
+
+
+def metric_columns(table: pd.DataFrame, plan: SweepPlan) -> list[str]:
+    params = {a.key for a in plan.axes}
+    return [c for c in table.columns if c not in params and c not in RESERVED_COLUMNS]
+
+
+#: Metrics whose interval is fixed whatever their values: counts that may happen to be all 0 or 1 in
+#: a sweep (one attempt everywhere) are not proportions. A run kind with such metrics adds them here.
+INTERVALS: dict[str, str] = {"success": "wilson", "attempts": "t", "nodes_active": "t", "nodes_failed": "t"}
+
+
+def interval_kind(metric: str, values) -> str:
+    """"wilson" for a proportion (every value 0 or 1), "t" otherwise; INTERVALS pins a metric's kind
+    (a pinned "wilson" still needs 0/1 values)."""
+    if INTERVALS.get(metric) == "t":
+        return "t"
+    return "wilson" if is_proportion(values) else "t"
+
+
+def summarize(plan: SweepPlan, table: pd.DataFrame, confidence: float = 0.95) -> dict:
+    """{"scenario", "scenario_path", "seed", "replications", "confidence", "axes": {key: [values]},
+    "intervals": {metric: "t"|"wilson"}, "points": [{"point", "params": {key: value},
+    "metrics": {metric: {"mean", "sd", "n", "ci_low", "ci_high", "interval"}}}]}. A metric whose
+    every value in the sweep is 0 or 1 is a proportion (Wilson interval); others get a t-interval.
+    NaN (undefined: n < 2, or no values) is written as null. INTERVALS pins a metric's kind."""
+    metrics = metric_columns(table, plan)
+    kinds = {m: interval_kind(m, table[m]) for m in metrics}
+    points = []
+    for point in plan.points:
+        sub = table[table["point"] == point.index]
+        points.append({"point": point.index,
+                       "params": {k: _jsonable(v) for k, v in point.params.items()},
+                       "metrics": {m: estimate(sub[m].tolist(), kinds[m], confidence) for m in metrics}})
+    return {"scenario": plan.name, "scenario_path": str(plan.path), "seed": plan.base_seed,
+            "replications": plan.replications, "confidence": confidence,
+            "axes": {a.key: [_jsonable(v) for v in a.values] for a in plan.axes},
+            "intervals": kinds, "points": points}
+
+
+def json_dumps(data) -> str:
+    import json
+
+    return json.dumps(_nan_to_none(data), indent=2, allow_nan=False)
+
+
+def _nan_to_none(data):
+    if isinstance(data, float) and math.isnan(data):
+        return None
+    if isinstance(data, dict):
+        return {k: _nan_to_none(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_nan_to_none(v) for v in data]
+    return data
+
+
+def format_summary(summary: dict) -> str:
+    """The summary as a plain-text table: one line per point and metric."""
+    axes = list(summary["axes"])
+    pct = f"{summary['confidence'] * 100:g}%"
+    head = ["point", *axes, "metric", "n", "mean", "sd", f"{pct} low", f"{pct} high", "interval"]
+    body = []
+    for point in summary["points"]:
+        for name, m in point["metrics"].items():
+            body.append([str(point["point"]), *(_yaml_text(point["params"][a]) for a in axes), name, str(m["n"]),
+                         _num(m["mean"]), _num(m["sd"]), _num(m["ci_low"]), _num(m["ci_high"]), m["interval"]])
+    widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head))]
+    numeric = {0, len(axes) + 2, len(axes) + 3, len(axes) + 4, len(axes) + 5, len(axes) + 6}
+    lines = []
+    for r in [head, *body]:
+        lines.append("  ".join(c.rjust(w) if i in numeric else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths)))
+                     .rstrip())
+    lines.insert(1, "-" * len(lines[0]))
+    return "\n".join(lines)
+
+
+def _num(x) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    return f"{x:.6g}"

@@ -1,0 +1,103 @@
+"""A sweep's folder: its definition, one part file per finished task, the results and summary.
+
+Layout of DIR:
+    sweep.json          the definition (scenario and inventory hashes, axes, replications, seed)
+    parts/P-R.json      one finished task's row (point P, replication R), written atomically
+    results.parquet     every row, ordered by point and replication (written at the end)
+    summary.json        means and intervals per point and metric (written at the end)
+
+Rules: a part is written to a temporary file in parts/ and renamed into place, so a part that
+exists is complete, whatever interrupted the sweep (Ctrl-C, a crash, a killed process); parts
+are never rewritten; `--resume` reuses every part and runs only the missing tasks, and only when
+the definition is the same; without `--resume` a folder that holds a sweep is refused.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from twin.sweep.spec import SweepError, SweepUsageError
+
+MANIFEST = "sweep.json"
+PARTS = "parts"
+_PART = re.compile(r"^(\d+)-(\d+)\.json$")
+_DESCRIBE = {"scenario_sha256": "the scenario file changed", "inventory_sha256": "the inventory file changed",
+             "axes": "the --set axes differ", "replications": "--replications differs", "seed": "the seed differs"}
+
+
+class SweepStore:
+    def __init__(self, out_dir: str | os.PathLike):
+        self.dir = Path(out_dir)
+        self.parts = self.dir / PARTS
+
+    def existing_parts(self) -> dict[tuple[int, int], Path]:
+        found = {}
+        if self.parts.is_dir():
+            for p in self.parts.iterdir():
+                m = _PART.match(p.name)
+                if m:
+                    found[(int(m.group(1)), int(m.group(2)))] = p
+        return found
+
+    def open(self, definition: dict, resume: bool, command_hint: str = "") -> dict[tuple[int, int], dict]:
+        """Prepare the folder; return the rows of the tasks already finished (resume only)."""
+        manifest = self.dir / MANIFEST
+        parts = self.existing_parts()
+        if manifest.exists() or parts:
+            if not resume:
+                raise SweepUsageError(
+                    f"{self.dir} already holds a sweep ({len(parts)} replication(s) finished): "
+                    f"add --resume to continue it, or choose another --out")
+            old = self._read_manifest(manifest)
+            if old != definition:
+                why = "; ".join(_DESCRIBE.get(k, k) for k in _DESCRIBE if old.get(k) != definition.get(k)) \
+                    or "its definition differs"
+                raise SweepUsageError(f"cannot resume the sweep in {self.dir}: {why} (run the same command "
+                                      f"as before to resume it, or choose another --out)")
+        self.parts.mkdir(parents=True, exist_ok=True)
+        for stale in self.parts.glob(".part-*"):  # temporaries of an interrupted write
+            stale.unlink(missing_ok=True)
+        if not manifest.exists():
+            atomic_write(manifest, json.dumps({"format": 1, "definition": definition}, indent=2) + "\n")
+        done = {}
+        for key, path in sorted(parts.items()):
+            try:
+                done[key] = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):  # unreadable: cannot happen with atomic writes; redo the task
+                path.unlink(missing_ok=True)
+        return done
+
+    def _read_manifest(self, manifest: Path) -> dict:
+        try:
+            data = json.loads(manifest.read_text(encoding="utf-8"))
+            return data["definition"]
+        except (OSError, ValueError, KeyError, TypeError):
+            raise SweepError(f"cannot resume the sweep in {self.dir}: {manifest.name} is missing or unreadable "
+                             f"(choose another --out)") from None
+
+    def write_part(self, row: dict) -> Path:
+        path = self.parts / f"{row['point']:05d}-{row['replication']:06d}.json"
+        atomic_write(path, json.dumps(row) + "\n", prefix=".part-")
+        return path
+
+
+def atomic_write(path: Path, text: str, prefix: str | None = None) -> None:
+    write_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), prefix)
+
+
+def write_atomically(path: Path, write, prefix: str | None = None) -> None:
+    """Write through `write(tmp_path)` to a temporary file beside `path`, flush it to disk, rename."""
+    fd, tmp = tempfile.mkstemp(prefix=prefix or f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
