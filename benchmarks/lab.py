@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""The live lab, measured: a 9-node lab from `twin lab up` to all nodes active (and where the
+time goes), the same node deployments one at a time versus concurrently, IPMI round trips of the
+twin's backend beside ipmitool for the same calls, and how well a calibrated simulation predicts
+the lab's makespan. Needs a lab host (make test as root sets one up); cleans up after itself.
+
+Usage: .venv/bin/python benchmarks/lab.py [--nodes 9]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from real_backends.hardware import LiveHardware  # noqa: E402
+from real_backends.ipmi.client import IpmiClient  # noqa: E402
+from real_backends.lab import Lab  # noqa: E402
+from twin.analysis.calibrate import calibrate  # noqa: E402
+from twin.analysis.runs import read_run  # noqa: E402
+from twin.analysis.steps import node_steps  # noqa: E402
+from twin.kernel.live import make_live_world  # noqa: E402
+from twin.record.recorder import Recorder  # noqa: E402
+from twin.runner import resolve_inventory, run_live, write_outputs  # noqa: E402
+from twin.scenario import load_scenario  # noqa: E402
+from twin.workflows.node import NodeTask  # noqa: E402
+
+SCENARIO = REPO / "scenarios" / "lab-minimum.yaml"
+
+
+def timed(fn):
+    t0 = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - t0, value
+
+
+def node_deploys(lab: Lab, sc, concurrent: bool) -> float:
+    """Enroll and deploy every node with the shared NodeTask: all at once, or one after another."""
+    nodes = lab.nodes()
+    world = make_live_world(1, Recorder(), lambda w: LiveHardware.for_lab(w, lab.dir, nodes))
+
+    def one(node):
+        task = NodeTask(world, node, sc.timing, "bench")
+        yield from task.enroll()
+        yield from task.deploy()
+        return task.ok
+
+    def everything():
+        if concurrent:
+            yield world.all_of([world.process(one(n)) for n in nodes])
+        else:
+            for n in nodes:
+                yield world.process(one(n))
+
+    with world.env:
+        t0 = time.perf_counter()
+        world.run(until=world.process(everything()))
+        return time.perf_counter() - t0
+
+
+def ipmi_round_trips(lab: Lab, calls: int = 20) -> dict:
+    node = lab.nodes()[0]
+    secrets = json.loads((lab.dir / "secrets.json").read_text())
+    client = IpmiClient(node.name, node.bmc)
+    twin_status = [timed(client.power_state)[0] for _ in range(calls)]
+    twin_boot = [timed(client.get_boot_device)[0] for _ in range(calls)]
+    client.close()
+    base = ["ipmitool", "-I", "lanplus", "-H", "127.0.0.1", "-p", str(node.bmc.port), "-U", secrets["user"],
+            "-P", secrets["password"], "-C", "3"]
+    tool_status = [timed(lambda: subprocess.run(base + ["power", "status"], capture_output=True, check=True))[0]
+                   for _ in range(calls)]
+    tool_boot = [timed(lambda: subprocess.run(base + ["chassis", "bootparam", "get", "5"], capture_output=True,
+                                              check=True))[0] for _ in range(calls)]
+    return {"power status": (twin_status, tool_status), "boot device get": (twin_boot, tool_boot)}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--nodes", type=int, default=9)
+    args = ap.parse_args()
+    if shutil.which("ipmitool") is None:
+        print("ipmitool is not installed: run 'make test' as root first (it sets up the lab host)")
+        return 2
+    loaded = load_scenario(SCENARIO)
+    work = Path(tempfile.mkdtemp(prefix="twin-bench-lab-"))
+    lab = Lab(f"bench{args.nodes}", work / "lab")
+    try:
+        up_s, _ = timed(lambda: lab.up(args.nodes))
+        inventory, _ = resolve_inventory(loaded, str(lab.dir / "instackenv.json"))
+        run_s, result = timed(lambda: run_live(loaded.scenario, inventory, 1, "lab", lab_dir=lab.dir, progress=False))
+        result.summary["inputs"] = {"scenario_file": str(SCENARIO), "inventory_file": str(lab.dir / "instackenv.json")}
+        write_outputs(result, work / "run")
+        d = result.summary["deployment"]
+        print(f"== {args.nodes}-node lab: `twin lab up` to every node active ==")
+        print(f"{'lab up':<34}{up_s:>8.1f} s")
+        for p in d["phases"]:
+            print(f"{'phase ' + p['name']:<34}{p['end_s'] - p['start_s']:>8.1f} s")
+        print(f"{'deployment (outcome ' + d['outcome'] + ')':<34}{run_s:>8.1f} s")
+        print(f"{'total':<34}{up_s + run_s:>8.1f} s")
+        steps = node_steps(result.events)
+        print(f"per-node step medians: " + ", ".join(
+            f"{s} {steps[steps.step == s].duration_s.median():.1f} s" for s in ("register", "pxe_boot", "reboot",
+                                                                               "local_boot", "deploy")))
+
+        print(f"\n== the same {args.nodes} node deployments (shared NodeTask) ==")
+        seq_s = node_deploys(lab, loaded.scenario, concurrent=False)
+        con_s = node_deploys(lab, loaded.scenario, concurrent=True)
+        print(f"{'one node at a time':<34}{seq_s:>8.1f} s")
+        print(f"{'all at once':<34}{con_s:>8.1f} s")
+        print(f"{'speed-up':<34}{seq_s / con_s:>8.1f} x")
+
+        print("\n== IPMI round trip, median of 20 (127.0.0.1, virtualbmc) ==")
+        print(f"{'call':<20}{'twin (pyghmi)':>16}{'ipmitool':>12}")
+        for call, (mine, tool) in ipmi_round_trips(lab).items():
+            print(f"{call:<20}{statistics.median(mine) * 1e3:>13.1f} ms{statistics.median(tool) * 1e3:>9.1f} ms")
+
+        print("\n== calibration: the fitted simulation against this lab run ==")
+        q = calibrate(read_run(work / "run"), work / "timing.yaml", str(SCENARIO), replications=20)["quality"]
+        print(f"makespan: lab {q['makespan_live_s']:.1f} s, calibrated simulation {q['makespan_sim_mean_s']:.1f} s "
+              f"(error {q['makespan_error']:+.1%})")
+        for s in q["steps"]:
+            if s["live_s"] >= 1.0:
+                print(f"  {s['step']:<12} lab {s['live_s']:6.2f} s   sim {s['sim_s']:6.2f} s   ({s['error']:+.1%})")
+    finally:
+        down_s, _ = timed(lab.down)
+        print(f"\nlab down: {down_s:.1f} s")
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
