@@ -9,7 +9,7 @@ import pytest
 
 from twin.runner import resolve_inventory, simulate
 from twin.scenario import load_scenario
-from twin.sweep import SweepInterrupted, SweepUsageError, replication_seeds, run_sweep, t_interval, wilson_interval
+from twin.sweep import SweepError, SweepInterrupted, SweepUsageError, replication_seeds, run_sweep, t_interval, wilson_interval
 
 REFERENCE = Path(__file__).resolve().parents[2] / "scenarios" / "helion-reference.yaml"
 
@@ -177,3 +177,31 @@ def test_no_output_folder_writes_nothing(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = run_sweep(REFERENCE, 2)
     assert result.out_dir is None and len(result.table) == 2 and not list(tmp_path.iterdir())
+
+
+def test_a_failing_task_stops_the_sweep_naming_it_and_keeps_what_finished(tmp_path):
+    """The inventory file vanishes after the plan was checked: the next point's task cannot read it."""
+    inventory = tmp_path / "nodes.csv"
+    inventory.write_text((REFERENCE.parent / "inventories" / "helion-reference.csv").read_text())
+    scenario = tmp_path / "reference.yaml"
+    scenario.write_text(REFERENCE.read_text().replace("inventories/helion-reference.csv", "nodes.csv"))
+    out = tmp_path / "sweep"
+
+    def remove_the_inventory(row):
+        inventory.unlink(missing_ok=True)
+
+    with pytest.raises(SweepError) as e:
+        run_sweep(scenario, 2, AXES, out_dir=out, on_row=remove_the_inventory)
+    assert str(e.value).startswith("point 1 (network.management_gbps=10), replication 0 (seed ")
+    assert "nodes.csv" in str(e.value)
+    assert [p.name for p in (out / "parts").glob("*.json")] == ["00000-000000.json"]
+
+
+def test_a_folder_without_finished_parts_is_simply_started_again(tmp_path):
+    """E.g. a sweep whose scheduler could not be reached: nothing finished, nothing to resume."""
+    out = tmp_path / "sweep"
+    (out / "parts").mkdir(parents=True)
+    (out / "sweep.json").write_text('{"format": 1, "definition": {"replications": 99}}')
+    result = run_sweep(REFERENCE, 2, out_dir=out)
+    assert result.ran == 2
+    assert json.loads((out / "sweep.json").read_text())["definition"]["replications"] == 2

@@ -8,11 +8,27 @@ Public API:
     wilson_interval(successes, n, confidence=0.95) -> (low, high)   Wilson score interval
     t_quantile(p, df), parse_sets(["key=v1,v2", ...]) -> axes, replication_seeds(base, n)
     SweepError (exit 1), SweepUsageError (exit 2), SweepInterrupted (a KeyboardInterrupt)
+Names are imported on first use, so `twin` (which registers `twin sweep`) starts without pandas.
 See docs/sweep.md.
 """
-from twin.sweep.core import SweepInterrupted, SweepResult, format_summary, run_sweep
-from twin.sweep.spec import SweepError, SweepUsageError, parse_sets, replication_seeds
-from twin.sweep.stats import t_interval, t_quantile, wilson_interval
+from importlib import import_module
 
-__all__ = ["SweepError", "SweepInterrupted", "SweepResult", "SweepUsageError", "format_summary", "parse_sets",
-           "replication_seeds", "run_sweep", "t_interval", "t_quantile", "wilson_interval"]
+_HOMES = {
+    "SweepInterrupted": "core", "SweepResult": "core", "format_summary": "core", "run_sweep": "core",
+    "SweepError": "spec", "SweepUsageError": "spec", "parse_sets": "spec", "replication_seeds": "spec",
+    "t_interval": "stats", "t_quantile": "stats", "wilson_interval": "stats",
+}
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str):
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'twin.sweep' has no attribute {name!r}")
+    value = getattr(import_module(f"twin.sweep.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted([*globals(), *__all__])

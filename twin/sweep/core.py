@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import queue
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,9 @@ class SweepResult:
     ran: int = 0  # tasks run by this call
     reused: int = 0  # finished tasks found in out_dir (resume)
     warnings: list[str] = field(default_factory=list)
+    #: wall seconds of the phases: plan (load, validate, resolve), start (the executor), run (the
+    #: tasks, parts included), write (table, summary and their files)
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 class SweepInterrupted(KeyboardInterrupt):
@@ -65,6 +69,8 @@ def run_sweep(scenario_path, replications: int, axes: dict[str, list] | None = N
         raise SweepUsageError(f"confidence must be between 0 and 1, not {confidence!r}")
     if resume and out_dir is None:
         raise SweepUsageError("--resume needs the sweep's output folder (--out DIR)")
+    clock = time.perf_counter()
+    timings = {"plan_s": 0.0, "start_s": 0.0, "run_s": 0.0, "write_s": 0.0}
     plan = plan_sweep(scenario_path, replications, axes, seed)
     store = SweepStore(out_dir) if out_dir is not None else None
     rows: dict[tuple[int, int], dict] = store.open(plan.definition, resume) if store else {}
@@ -74,22 +80,28 @@ def run_sweep(scenario_path, replications: int, axes: dict[str, list] | None = N
                                            zip(zip(plan.axes, kinds), p.params.values())},
                  str(plan.path), p.mapping)
             for r in range(plan.replications) for p in plan.points if (p.index, r) not in rows]
-    ran = _execute(plan, todo, rows, store, min(workers, max(1, len(todo))), scheduler, progress, reused, on_row) \
-        if todo else 0
+    timings["plan_s"] = time.perf_counter() - clock
+    ran = _execute(plan, todo, rows, store, min(workers, max(1, len(todo))), scheduler, progress, reused, on_row,
+                   timings) if todo else 0
+    clock = time.perf_counter()
     table = results_table(plan, rows)
     summary = summarize(plan, table, confidence)
     if store is not None:
         write_atomically(store.dir / "results.parquet", lambda p: table.to_parquet(p, index=False))
         write_atomically(store.dir / "summary.json",
                          lambda p: p.write_text(json_dumps(summary) + "\n", encoding="utf-8"))
-    return SweepResult(table, summary, store.dir if store else None, ran, reused, plan.warnings)
+    timings["write_s"] = time.perf_counter() - clock
+    return SweepResult(table, summary, store.dir if store else None, ran, reused, plan.warnings, timings)
 
 
 def _execute(plan: SweepPlan, todo: list[Task], rows: dict, store, workers, scheduler, progress, reused,
-             on_row) -> int:
+             on_row, timings: dict) -> int:
     from tqdm import tqdm
 
+    clock = time.perf_counter()
     executor = make_executor(workers, scheduler)
+    timings["start_s"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     window = 1 if isinstance(executor, InlineExecutor) else 2 * executor.slots + 2
     finished: queue.SimpleQueue = queue.SimpleQueue()
     pending: dict = {}
@@ -100,9 +112,9 @@ def _execute(plan: SweepPlan, todo: list[Task], rows: dict, store, workers, sche
 
     def keep(row: dict) -> None:
         nonlocal ran
-        rows[(row["point"], row["replication"])] = row
         if store is not None:
             store.write_part(row)
+        rows[(row["point"], row["replication"])] = row
         ran += 1
         bar.update(1)
         if on_row is not None:
@@ -142,11 +154,13 @@ def _execute(plan: SweepPlan, todo: list[Task], rows: dict, store, workers, sche
                 pass
             future.cancel()
         if isinstance(e, KeyboardInterrupt) and not isinstance(e, SweepInterrupted):
-            raise SweepInterrupted(len(rows), plan.total, store.dir if store else None) from None
+            done = len(store.existing_parts()) if store is not None else len(rows)  # what is on disk
+            raise SweepInterrupted(done, plan.total, store.dir if store else None) from None
         raise
     finally:
         bar.close()
         executor.close(cancel=cancel)
+        timings["run_s"] = time.perf_counter() - clock
     return ran
 
 

@@ -48,6 +48,12 @@ class ProcessExecutor:
         self.slots = workers
         self.label = f"{workers} local worker processes"
         self._pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=warm_up)
+        try:  # start every worker now (the pool would start them on demand): the ETA then counts tasks only
+            for f in [self._pool.submit(os.getpid) for _ in range(workers)]:
+                f.result()
+        except BaseException:
+            self.close(cancel=True)
+            raise
 
     def submit(self, fn, arg):
         return self._pool.submit(fn, arg)

@@ -9,7 +9,8 @@ Layout of DIR:
 Rules: a part is written to a temporary file in parts/ and renamed into place, so a part that
 exists is complete, whatever interrupted the sweep (Ctrl-C, a crash, a killed process); parts
 are never rewritten; `--resume` reuses every part and runs only the missing tasks, and only when
-the definition is the same; without `--resume` a folder that holds a sweep is refused.
+the definition is the same; without `--resume` a folder that holds finished parts is refused (one
+without parts, such as a sweep stopped before its first replication, is simply started again).
 """
 from __future__ import annotations
 
@@ -42,11 +43,12 @@ class SweepStore:
                     found[(int(m.group(1)), int(m.group(2)))] = p
         return found
 
-    def open(self, definition: dict, resume: bool, command_hint: str = "") -> dict[tuple[int, int], dict]:
-        """Prepare the folder; return the rows of the tasks already finished (resume only)."""
+    def open(self, definition: dict, resume: bool) -> dict[tuple[int, int], dict]:
+        """Prepare the folder; return the rows of the tasks already finished (resume only).
+        A folder without parts holds nothing to lose or resume: it is (re)started as this sweep."""
         manifest = self.dir / MANIFEST
         parts = self.existing_parts()
-        if manifest.exists() or parts:
+        if parts:
             if not resume:
                 raise SweepUsageError(
                     f"{self.dir} already holds a sweep ({len(parts)} replication(s) finished): "
@@ -60,7 +62,7 @@ class SweepStore:
         self.parts.mkdir(parents=True, exist_ok=True)
         for stale in self.parts.glob(".part-*"):  # temporaries of an interrupted write
             stale.unlink(missing_ok=True)
-        if not manifest.exists():
+        if not parts:
             atomic_write(manifest, json.dumps({"format": 1, "definition": definition}, indent=2) + "\n")
         done = {}
         for key, path in sorted(parts.items()):
