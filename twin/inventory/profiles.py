@@ -38,6 +38,11 @@ class Profile:
     max_vms_per_host: int
     # ESX (DOMAIN.md s1 ESX statement): a vCenter cluster is one Nova scheduling host.
     compute_host_is_cluster: bool = False
+    # Servers per vCenter cluster when compute_host_is_cluster: no published figure (*inferred*,
+    # our choice; a scenario overrides it with nova.cluster_hosts). The Nova model (twin/cloud/nova)
+    # makes each compute row one scheduling host of this many servers of the row's hardware, with
+    # a VM limit of max_vms_per_host x cluster_hosts (see vms_per_scheduling_host).
+    cluster_hosts: int = 1
     # DOMAIN.md s2: baremetal.csv (1.1) holds 7..100 lines. Note max_rows binds before max_compute
     # when max_compute > 94 (100 rows - 1 undercloud - 3 controllers - 2 Swift).
     min_rows: int = 7
@@ -58,6 +63,12 @@ class Profile:
     # DOMAIN.md s5: Helion recommends at least 3 VSA nodes per cluster (manager quorum); fewer
     # (but more than 0) is a warning, not an error.
     vsa_recommended_min: int = 3
+
+    def vms_per_scheduling_host(self, cluster_hosts: int | None = None) -> int:
+        """The NumInstances limit of one Nova scheduling host under this profile."""
+        if not self.compute_host_is_cluster:
+            return self.max_vms_per_host
+        return self.max_vms_per_host * (cluster_hosts or self.cluster_hosts)
 
     @property
     def role_limits(self) -> tuple[RoleLimit, ...]:
@@ -83,7 +94,7 @@ PROFILES: dict[str, Profile] = {
         # cluster, which Nova schedules as one host; 100 compute rows is our choice (the file's
         # own 100-row limit applies first), not a published figure.
         Profile("esx", "ESX: 50 VMs per host; each compute row is a vCenter cluster (one scheduling host)",
-                max_compute=100, max_vms_per_host=50, compute_host_is_cluster=True),
+                max_compute=100, max_vms_per_host=50, compute_host_is_cluster=True, cluster_hosts=4),
     )
 }
 

@@ -121,3 +121,18 @@ class BootStage:
 
     def row(self):
         return ("boot", self.node, self.stage, self.detail, "", self.value)
+
+
+@dataclass(frozen=True, slots=True)
+class HostChanged:
+    """A compute host as the Nova model sees it: failed, recovered, disabled, enabled, drained,
+    maintenance-start, maintenance-end (`detail`: a note; `value`: a count, e.g. VMs left)."""
+
+    host: str
+    change: str
+    detail: str = ""
+    cause: str = ""
+    value: float = NAN
+
+    def row(self):
+        return ("host", self.host, self.change, self.detail, self.cause, self.value)
