@@ -76,7 +76,7 @@ def main() -> int:
         for workers in (1, 2):
             t0 = time.perf_counter()
             with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                              dashboard_address=None) as cluster:
+                              dashboard_address="127.0.0.1:0") as cluster:
                 start_s = time.perf_counter() - t0
                 # the first sweep on a fresh cluster imports the twin on its workers: not per replication
                 timed_sweep(args.scenario, 1, None, scheduler=cluster.scheduler_address)
