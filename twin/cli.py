@@ -41,6 +41,11 @@ def _cmd_run(args) -> int:
                                 "inventory_file": str(Path(args.inventory).resolve()) if args.inventory else None}
     out = Path(args.out) if args.out else Path("reports") / loaded.scenario.name
     write_outputs(result, out)
+    if result.summary.get("run") == "capacity":  # a measurement, not a deployment (twin/plan/cli.py)
+        from twin.plan.cli import capacity_digest
+
+        print(capacity_digest(result.summary, out))
+        return EXIT_OK
     print(_run_digest(result.summary, out))
     return EXIT_OK if result.summary["deployment"]["outcome"] == "success" else EXIT_INVALID
 
@@ -144,6 +149,10 @@ def build_parser() -> argparse.ArgumentParser:
     from twin.sweep.cli import register as register_sweep
 
     register_sweep(sub)
+
+    from twin.plan.cli import register as register_plan
+
+    register_plan(sub)
 
     try:  # the live lab needs libvirt-python; without it `twin lab` is simply absent
         from real_backends.lab.cli import register

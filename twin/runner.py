@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from twin.errors import InputError, Problem
@@ -64,9 +64,16 @@ def resolve_inventory(loaded: LoadedScenario, inventory_path: str | None = None)
             errors.append(loaded.problem(("faults", i, "node"),
                                          f"no node named '{fault.node}' in the inventory (nodes: "
                                          f"{', '.join(sorted(names)[:8])}{'...' if len(names) > 8 else ''})"))
+    warnings = [p for p in problems if p.severity != "error"]
+    if sc.run == "capacity":  # names, traces and limits the schema alone cannot check (twin/plan/run.py)
+        from twin.plan.run import capacity_problems
+
+        cap_errors, cap_warnings = capacity_problems(sc, inventory, loaded.resolve)
+        errors += [loaded.problem(loc, message) for loc, message in cap_errors]
+        warnings += [replace(loaded.problem(loc, message), severity="warning") for loc, message in cap_warnings]
     if errors:
         raise InputError(errors)
-    return inventory, [p for p in problems if p.severity != "error"]
+    return inventory, warnings
 
 
 def simulate(sc: Scenario, inventory, seed: int, progress: bool = False) -> RunResult:
@@ -116,6 +123,21 @@ def deploy(world, sc: Scenario, nodes, seed: int, backend: str, progress: bool) 
 #: What each scenario `run:` kind does in the simulated world, and the flat metrics of its result.
 RUN_KINDS = {"deploy": simulate_deploy}
 RUN_METRICS = {"deploy": deploy_metrics}
+
+
+def simulate_capacity(sc: Scenario, inventory, seed: int, progress: bool = False) -> RunResult:
+    """run: capacity: the workload on the Nova model (twin/plan/run.py, imported on first use)."""
+    from twin.plan.run import simulate_capacity as capacity
+
+    return capacity(sc, inventory, seed, progress)
+
+
+def capacity_metrics(summary: dict) -> dict[str, float]:
+    return dict(summary["metrics"])
+
+
+RUN_KINDS["capacity"] = simulate_capacity
+RUN_METRICS["capacity"] = capacity_metrics
 
 
 def _progress(recorder: Recorder, total: int):

@@ -59,6 +59,10 @@ details summary { cursor: pointer; margin: .8em 0 .4em 0; }
 def render_report(events: pd.DataFrame, summary: dict) -> str:
     """The whole report as one HTML document (a str)."""
     summary = summary or {}
+    if summary.get("run") == "capacity":  # a capacity run has its own page (twin/report/capacity.py)
+        from twin.report.capacity import render_capacity_report
+
+        return render_capacity_report(events, summary)
     log = derive.normalise(events)
     end_s = derive.end_time(log, summary)
     intervals = derive.state_intervals(log, end_s)

@@ -125,6 +125,11 @@ class Fault(_Model):
         return now >= self.from_s and (self.for_s is None or now < self.from_s + self.for_s)
 
 
+from twin.cloud.nova.config import NovaConfig  # noqa: E402
+from twin.cloud.workload.config import Workload  # noqa: E402
+from twin.plan.config import CapacityConfig  # noqa: E402
+
+
 class TimingProfile(_Model):
     """A file of timing and network figures that overrides a scenario's (`twin run --timing`),
     such as `twin calibrate` fits to a live run."""
@@ -143,7 +148,13 @@ class Scenario(_Model):
         "carry-on", description="carry-on: a failed node is recorded and the rest go on; "
         "helion: any failure restarts the installation from the beginning (the 1.x installer)")
     max_attempts: int = Field(3, ge=1, description="installation attempts under the helion policy")
-    run: Literal["deploy"] = "deploy"
+    run: Literal["deploy", "capacity"] = Field(
+        "deploy", description="deploy: the TripleO deployment; capacity: the workload on the Nova "
+        "model of the compute hosts (twin/cloud/nova, twin/plan)")
     timing: Timing = Timing()
     network: Network = Network()
     faults: list[Fault] = []
+    # run: capacity (docs/capacity.md)
+    nova: NovaConfig = NovaConfig()
+    workload: Workload = Workload()
+    capacity: CapacityConfig = CapacityConfig()
