@@ -12,7 +12,10 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from twin.cloud.ha.operations import simulate_operations
+from twin.cloud.ha.summary import operations_metrics
 from twin.errors import InputError, Problem
+from twin.faults.validate import check_faults
 from twin.inventory import generate_from_spec, get_profile, load_inventory, validate
 from twin.kernel.sim import make_sim_world, paused_gc
 from twin.record.recorder import Recorder, write_events
@@ -58,12 +61,7 @@ def resolve_inventory(loaded: LoadedScenario, inventory_path: str | None = None)
         inventory = generate_from_spec(sc.inventory.generate.model_dump())
     problems = validate(inventory, profile)
     errors = [p for p in problems if p.severity == "error"]
-    names = {n.name for n in inventory.active}
-    for i, fault in enumerate(sc.faults):
-        if fault.node not in names:
-            errors.append(loaded.problem(("faults", i, "node"),
-                                         f"no node named '{fault.node}' in the inventory (nodes: "
-                                         f"{', '.join(sorted(names)[:8])}{'...' if len(names) > 8 else ''})"))
+    errors += check_faults(loaded, inventory.active)  # fault targets and failure domains exist
     warnings = [p for p in problems if p.severity != "error"]
     if sc.run == "capacity":  # names, traces and limits the schema alone cannot check (twin/plan/run.py)
         from twin.plan.run import capacity_problems
@@ -85,7 +83,20 @@ def simulate(sc: Scenario, inventory, seed: int, progress: bool = False) -> RunR
 def simulate_deploy(sc: Scenario, inventory, seed: int, progress: bool = False) -> RunResult:
     nodes = inventory.active
     world = make_sim_world(seed, Recorder(), lambda w: SimHardware(w, nodes, sc.timing, sc.network, sc.faults))
+    start_faults(world, sc, nodes)
     return deploy(world, sc, nodes, seed, "sim", progress)
+
+
+def start_faults(world, sc: Scenario, nodes) -> None:
+    """Faults that act on the hardware during a deployment (a power loss, a crash, a NIC...;
+    twin/faults): applied through the simulated targets. Lookups need nothing started."""
+    from twin.faults.injector import FaultInjector
+    from twin.sim.ops import SimTargets
+
+    injector = FaultInjector(world, sc.faults, nodes, sc.failure_domains, None, sc.timing, sc.operations)
+    if any(injector.applies(f) for f in sc.faults):
+        injector.targets = injector.operator.targets = SimTargets(world, world.hardware)
+        injector.start()
 
 
 def run_live(sc: Scenario, inventory, seed: int, backend: str, lab_dir: Path | None = None,
@@ -121,8 +132,8 @@ def deploy(world, sc: Scenario, nodes, seed: int, backend: str, progress: bool) 
 
 
 #: What each scenario `run:` kind does in the simulated world, and the flat metrics of its result.
-RUN_KINDS = {"deploy": simulate_deploy}
-RUN_METRICS = {"deploy": deploy_metrics}
+RUN_KINDS = {"deploy": simulate_deploy, "operations": simulate_operations}
+RUN_METRICS = {"deploy": deploy_metrics, "operations": operations_metrics}
 
 
 def simulate_capacity(sc: Scenario, inventory, seed: int, progress: bool = False) -> RunResult:

@@ -136,3 +136,91 @@ class HostChanged:
 
     def row(self):
         return ("host", self.host, self.change, self.detail, self.cause, self.value)
+
+
+# --- operations: faults, liveness, the HA control plane, what users experience -------------
+
+@dataclass(frozen=True, slots=True)
+class FaultEdge:
+    """A fault on `target` (a node, a group, a partition's sides): `start`; `repair` (a crew
+    begins; value: its wait) and `repaired` (value: the repair time) for stochastic faults;
+    `operator_retry` (a repair step's BMC did not answer; detail: why); `end` (the end steps are
+    done: mains back, node powered on...). `detail`: the kind; `cause`: the fault's label."""
+
+    target: str
+    edge: str
+    kind: str
+    label: str
+    value: float = NAN
+
+    def row(self):
+        return ("fault", self.target, self.edge, self.kind, self.label, self.value)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeLiveness:
+    """A node's OS came up or went down, as the world reports it (`cause`: why)."""
+
+    node: str
+    state: str  # "up" | "down"
+    cause: str = ""
+
+    def row(self):
+        return ("liveness", self.node, self.state, "", self.cause, NAN)
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentState:
+    """A control-plane component's state change: subject `component/member` (e.g.
+    `galera/controller1`, `vrrp/controller0`, `singleton/cinder_volume`), `detail`: previous state."""
+
+    component: str
+    member: str
+    state: str
+    previous: str
+    cause: str = ""
+
+    def row(self):
+        return ("ha", f"{self.component}/{self.member}", self.state, self.previous, self.cause, NAN)
+
+
+@dataclass(frozen=True, slots=True)
+class VipMoved:
+    """The VIP's traffic goes to `holder` now ("" = nobody answers); `detail`: the previous holder."""
+
+    holder: str
+    previous: str
+    cause: str = ""
+
+    def row(self):
+        return ("vip", "vip", self.holder, self.previous, self.cause, NAN)
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceLevel:
+    """A service's level changed: the share of requests that would succeed now (`value`, 0..1);
+    `name`: up | degraded | down; `detail`: why requests fail; `cause`: what made it so."""
+
+    service: str
+    level: float
+    reason: str = ""
+    cause: str = ""
+
+    def row(self):
+        state = "up" if self.level >= 1.0 else ("down" if self.level <= 0.0 else "degraded")
+        return ("service", self.service, state, self.reason, self.cause, self.level)
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One synthetic API request through the VIP (`detail`: the backend or ""; `cause`: the error;
+    `value`: latency in seconds, stamped at the time the request was sent)."""
+
+    service: str
+    ok: bool
+    backend: str
+    error: str
+    latency_s: float
+
+    def row(self):
+        return ("request", self.service, "ok" if self.ok else "error", self.backend, self.error, self.latency_s)

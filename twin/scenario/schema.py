@@ -100,31 +100,9 @@ class Network(_Model):
     image_gib: float = Field(10.0, gt=0)  # *inferred*: a 100 Mb/s NIC adds ~15 min (TripleO demo)
 
 
-FaultKind = Literal["bmc_no_answer", "bmc_wrong_credentials", "pxe_timeout", "slow_nic"]
-
-
-class Fault(_Model):
-    """A fault injected into one node's simulated hardware, from `from_s` for `for_s` seconds
-    (forever when `for_s` is absent)."""
-
-    kind: FaultKind
-    node: str
-    from_s: float = Field(0.0, ge=0)
-    for_s: float | None = Field(None, gt=0)
-    rate_mbps: float | None = Field(None, gt=0, description="slow_nic only: the NIC's speed")
-
-    @model_validator(mode="after")
-    def _rate(self):
-        if self.kind == "slow_nic" and self.rate_mbps is None:
-            self.rate_mbps = 100.0  # a NIC that negotiated 100 Mb/s (TripleO demo)
-        if self.kind != "slow_nic" and self.rate_mbps is not None:
-            raise ValueError("rate_mbps applies to slow_nic faults only")
-        return self
-
-    def active(self, now: float) -> bool:
-        return now >= self.from_s and (self.for_s is None or now < self.from_s + self.for_s)
-
-
+# Faults: one vocabulary for deployment and operations, in both worlds (twin/faults/spec.py).
+from twin.faults.spec import Fault, FaultKind  # noqa: E402,F401  (re-exported: Fault is part of this schema)
+from twin.cloud.ha.params import HaParams, Operations  # noqa: E402
 from twin.cloud.nova.config import NovaConfig  # noqa: E402
 from twin.cloud.workload.config import Workload  # noqa: E402
 from twin.plan.config import CapacityConfig  # noqa: E402
@@ -148,12 +126,17 @@ class Scenario(_Model):
         "carry-on", description="carry-on: a failed node is recorded and the rest go on; "
         "helion: any failure restarts the installation from the beginning (the 1.x installer)")
     max_attempts: int = Field(3, ge=1, description="installation attempts under the helion policy")
-    run: Literal["deploy", "capacity"] = Field(
-        "deploy", description="deploy: the TripleO deployment; capacity: the workload on the Nova "
+    run: Literal["deploy", "operations", "capacity"] = Field(
+        "deploy", description="deploy: the TripleO deployment; operations: an already-deployed cloud operating "
+        "for operations.duration_s under its faults (twin/cloud/ha); capacity: the workload on the Nova "
         "model of the compute hosts (twin/cloud/nova, twin/plan)")
     timing: Timing = Timing()
     network: Network = Network()
     faults: list[Fault] = []
+    failure_domains: dict[str, list[str]] = Field(
+        default_factory=dict, description="named node groups that fail together (rack, power domain)")
+    operations: Operations = Operations()
+    ha: HaParams = HaParams()
     # run: capacity (docs/capacity.md)
     nova: NovaConfig = NovaConfig()
     workload: Workload = Workload()

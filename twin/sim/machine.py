@@ -8,6 +8,10 @@ Rules:
 - PXE is the provisioning network's business (twin/sim/pxe.py): it may time out, and then the
   BIOS falls through to the disk; a disk without an image is "no bootable device".
 - `stay_off_after_power_loss` is the BIOS setting Helion requires (no automatic restart).
+- Operations (twin/sim/ops.py): `os_running` is true from a disk boot's end until the machine is
+  powered off, reset, crashes or loses its disk; every change of it is told to `watchers`
+  (callables). Without mains power (`power_loss`) the machine is off and ignores power-on until
+  `power_restored`; a machine whose BIOS stays off after power loss then stays off.
 """
 from __future__ import annotations
 
@@ -30,6 +34,9 @@ class SimMachine:
         self.disk_image = False
         self.in_ramdisk = False
         self._booting = None
+        self.os_running = False
+        self.mains = True
+        self.watchers: list = []
 
     def nic_bps(self) -> float:
         slow = self.provisioning.faults.active(self.node.name, "slow_nic", self.world.now)
@@ -37,6 +44,8 @@ class SimMachine:
 
     # --- what the BMC does to the machine -----------------------------------------------
     def apply_power(self, action: PowerAction) -> None:
+        if not self.mains:
+            return  # no power at the wall: the BMC's command changes nothing
         if action is PowerAction.OFF:
             self._off()
         elif action is PowerAction.ON:
@@ -69,6 +78,7 @@ class SimMachine:
 
     def _stop_boot(self) -> None:
         self.in_ramdisk = False
+        self._set_os(False)
         if self._booting is not None and self._booting.is_alive:
             self._booting.interrupt("power")
         self._booting = None
@@ -95,8 +105,44 @@ class SimMachine:
                 elif self.disk_image:
                     yield world.timeout(self.timing.os_boot_s.sample(self._rng))
                     world.record(BootStage(name, "os_booted"))
+                    self._set_os(True)
                     self.provisioning.os_booted(self)
                     return
             world.record(BootStage(name, "no_boot_device"))
         except Interrupt:
             pass
+
+    # --- operations: an already-deployed machine, and what faults do to it ---------------
+    def deployed(self) -> None:
+        """Start as a deployed node of a running cloud: on, image on disk, OS up (no boot)."""
+        self.power, self.disk_image, self.persistent_boot = "on", True, BootDevice.DISK
+        self._set_os(True)
+
+    def crash(self) -> None:
+        """The OS dies (kernel panic, hang); the power stays on until someone resets it."""
+        if self._booting is not None and self._booting.is_alive:
+            self._booting.interrupt("crash")
+        self._booting = None
+        self.in_ramdisk = False
+        self._set_os(False)
+
+    def power_loss(self) -> None:
+        self.mains = False
+        self._off()
+
+    def power_restored(self) -> None:
+        """Mains power is back: a BIOS set to stay off stays off; otherwise the machine boots."""
+        self.mains = True
+        if not self.stay_off_after_power_loss:
+            self._on()
+
+    def disk_failure(self) -> None:
+        """The disk is gone: the OS dies with it and the image is lost (a redeploy brings it back)."""
+        self.disk_image = False
+        self.crash()
+
+    def _set_os(self, running: bool) -> None:
+        if running != self.os_running:
+            self.os_running = running
+            for watch in self.watchers:
+                watch(self)

@@ -86,8 +86,10 @@ class SharedLink:
             return  # superseded by a later arrival or departure
         self._advance()
         for cap, g in list(self._groups.items()):
-            # a flow is done when its group's progress reaches its finish (within rounding)
-            while g.heap and g.heap[0][0] - g.progress <= 1e-9 * max(1.0, g.heap[0][0]):
+            # a flow is done when its group's progress reaches its finish (within rounding), or
+            # when what is left takes less time than the clock can tell apart (late in a long run)
+            while g.heap and (g.heap[0][0] - g.progress <= 1e-9 * max(1.0, g.heap[0][0]) or (
+                    g.rate_bps > 0 and self.env.now + (g.heap[0][0] - g.progress) * 8.0 / g.rate_bps == self.env.now)):
                 _, _, event, size = heapq.heappop(g.heap)
                 event.succeed(size)
             if not g.heap:

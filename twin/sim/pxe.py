@@ -9,10 +9,15 @@ Rules:
 - Ramdisk download and image write go over the shared management network at the node's NIC
   speed at most (a `slow_nic` fault caps it).
 - A callback nobody expects is recorded and dropped (a rogue or late node).
+- The DHCP server is a running node: the seed serves the undercloud, the undercloud serves the
+  overcloud. While the undercloud is down (its OS not running), no overcloud node gets an offer,
+  so none can PXE-boot: not for a deployment, not for a redeploy. A node whose NIC is down
+  (`nic_down`) gets no offer either.
 """
 from __future__ import annotations
 
 from twin.errors import DeployError
+from twin.inventory.model import Role
 from twin.record.events import BootStage
 
 MIB, GIB = 1024**2, 1024**3
@@ -25,6 +30,8 @@ class SimProvisioning:
         self._rng = world.rng("pxe")
         self._expected: dict[tuple[str, str], object] = {}
         self._armed: set[str] = set()
+        self.seed_up = True  # the seed VM (not an inventory node); SimTargets switches it
+        self._undercloud = False  # the undercloud's machine, found on first use (None: there is none)
 
     # --- BootPort -----------------------------------------------------------------------
     def expect(self, node, stage: str):
@@ -41,9 +48,12 @@ class SimProvisioning:
     def netboot(self, machine):
         """The PXE part of a boot; returns True when the deploy ramdisk is up and has called back."""
         world, name, timing = self.world, machine.node.name, self.timing
-        if name not in self._armed or self.faults.active(name, "pxe_timeout", world.now):
+        server_down = self._dhcp_server_down(machine)
+        if (name not in self._armed or server_down or self.faults.active(name, "pxe_timeout", world.now)
+                or self.faults.active(name, "nic_down", world.now)):
             yield world.timeout(timing.dhcp_timeout_s)
-            world.record(BootStage(name, "dhcp_timeout", "no DHCP offer"))
+            world.record(BootStage(name, "dhcp_timeout", f"no DHCP offer: {server_down}" if server_down
+                                   else "no DHCP offer"))
             return False
         yield world.timeout(timing.dhcp_s.sample(self._rng))
         world.record(BootStage(name, "dhcp"))
@@ -52,6 +62,16 @@ class SimProvisioning:
         yield world.timeout(timing.ramdisk_boot_s.sample(self._rng))
         self._callback(name, "deploy")
         return True
+
+    def _dhcp_server_down(self, machine) -> str:
+        """Why the DHCP server for this machine is not answering ("" when it is up)."""
+        if machine.node.role is Role.UNDERCLOUD:
+            return "" if self.seed_up else "the seed is down"
+        if self._undercloud is False:
+            self._undercloud = next((m for m in self.machines.values() if m.node.role is Role.UNDERCLOUD), None)
+        if self._undercloud is not None and not self._undercloud.os_running:
+            return "the undercloud is down"
+        return ""
 
     def os_booted(self, machine) -> None:
         self._callback(machine.node.name, "local_boot")

@@ -1,0 +1,159 @@
+"""The HA control plane's figures and the operations run's settings, as a scenario writes them
+(`ha:` and `operations:`).
+
+Rules: every figure is a parameter with a default; the comment gives its source (the real
+system's documented default, Helion's shipped configuration, or *inferred* where it is our own
+estimate: see ../shared/DOMAIN.md section 4). Unknown keys are errors, as everywhere in a scenario.
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from twin.scenario.distributions import Distribution, fixed, lognormal
+
+YEAR_S = 365 * 86400.0
+
+#: The API services users call through the VIP (the synthetic clients' targets).
+API_SERVICES = ("keystone", "nova", "neutron", "glance", "cinder", "swift")
+#: What a service's request may need beyond its API backend.
+NEEDS = ("db", "rpc", "cinder_volume", "swift_storage")
+#: The singletons (one host each, manual failover).
+SINGLETONS = ("cinder_volume", "sherpa", "consoleauth")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Keepalived(_Model):
+    """keepalived VRRP for the VIP (Helion's keepalived.conf on the controllers)."""
+
+    advert_interval_s: float = Field(1.0, gt=0)  # advert_int 1 (keepalived.conf; RFC 3768 default)
+    priorities: dict[str, int] = Field(
+        default_factory=dict,
+        description="controller -> VRRP priority (1..254); absent: 101, 100, 99... in controller order (*inferred*)")
+    preempt: bool = True  # keepalived default (no `nopreempt`): a higher priority takes the VIP back
+    chk_interval_s: float = Field(2.0, gt=0)  # vrrp_script chk_haproxy: interval 2
+    chk_fall: int = Field(4, ge=1)  # chk_haproxy fall 4: a dead haproxy is noticed in ~8 s
+    chk_rise: int = Field(1, ge=1)  # keepalived vrrp_script default rise 1
+
+    @model_validator(mode="after")
+    def _prio(self):
+        for node, prio in self.priorities.items():
+            if not 1 <= prio <= 254:
+                raise ValueError(f"priorities.{node}: a VRRP priority is 1..254, not {prio}")
+        return self
+
+
+class HAProxy(_Model):
+    """HAProxy on every controller; only the VIP holder's carries traffic (Helion haproxy.cfg)."""
+
+    inter_s: float = Field(2.0, gt=0)  # `check inter 2000`
+    rise: int = Field(2, ge=1)  # `rise 2`: back up after ~4 s
+    fall: int = Field(5, ge=1)  # `fall 5`: down after ~10 s
+    retries: int = Field(3, ge=0)  # `retries 3`
+    timeout_connect_s: float = Field(10.0, gt=0)  # `timeout connect 10s`
+    balance: Literal["source", "roundrobin"] = "source"  # `balance source`: a client stays on one backend
+
+
+class Galera(_Model):
+    """Galera (Percona XtraDB Cluster) on the controllers, reached through HAProxy's MySQL
+    listener, which sends every query to one node (the others are `backup` servers)."""
+
+    weights: dict[str, int] = Field(default_factory=dict,
+                                    description="controller -> pc.weight (default 1, the Galera default)")
+    suspect_s: float = Field(5.0, gt=0)  # evs.suspect_timeout PT5S: a silent member is dropped
+    inactive_s: float = Field(15.0, gt=0)  # evs.inactive_timeout PT15S (bounds suspect_s; see galera.py)
+    state_transfer_s: Distribution = fixed(300.0)  # *inferred*: IST/SST of a Helion control-plane DB
+    bootstrap_after_s: float = Field(
+        900.0, ge=0,
+        description="a non-primary component that holds a majority of the configured cluster is "
+                    "bootstrapped (pc.bootstrap) by the operator after this long; 0 = at once")  # *inferred*
+    donor_blocks: bool = False  # wsrep_sst_method=xtrabackup-v2 (PXC 5.6 default): the donor keeps serving
+
+
+class RabbitMQ(_Model):
+    """RabbitMQ on the controllers, clustered, mirrored queues, not behind the VIP."""
+
+    partition_handling: Literal["pause_minority", "ignore"] = "pause_minority"  # Helion rabbitmq.config
+    net_ticktime_s: float = Field(60.0, gt=0)  # net_ticktime 60: a silent peer is declared down
+    client_retry_s: float = Field(1.0, ge=0)  # oslo.messaging rabbit_retry_interval 1
+    client_backoff_s: float = Field(2.0, ge=0)  # oslo.messaging rabbit_retry_backoff 2
+    client_retry_max_s: float = Field(30.0, ge=0)  # oslo.messaging rabbit_interval_max 30
+
+
+class Singletons(_Model):
+    """Services that run on one controller only; moving them is an operator's job."""
+
+    cinder_volume: str | None = "controller0"  # Helion 1.x: cinder-volume on controller0 (manual move)
+    sherpa: str | None = "controller0"  # Sherpa state is on controller0's disk: it cannot move
+    consoleauth: str | None = "controller0"  # nova-consoleauth tokens in memory: consoles lost on a move
+    failover_s: Distribution = lognormal(1800.0, 0.5)  # *inferred*: page, diagnose, move the service
+
+
+class ApiService(_Model):
+    needs: list[Literal["db", "rpc", "cinder_volume", "swift_storage"]] = Field(default_factory=lambda: ["db"])
+    latency_s: Distribution = lognormal(0.1, 0.4)  # *inferred*: one API call answered
+
+
+def _default_services() -> dict[str, ApiService]:
+    # *inferred*: what a typical call of each API needs (every call validates its token in
+    # Keystone, whose tokens are in the DB: all six need the DB), and its latency.
+    return {
+        "keystone": ApiService(needs=["db"], latency_s=lognormal(0.05, 0.3)),
+        "nova": ApiService(needs=["db", "rpc"], latency_s=lognormal(0.25, 0.4)),
+        "neutron": ApiService(needs=["db", "rpc"], latency_s=lognormal(0.15, 0.4)),
+        "glance": ApiService(needs=["db"], latency_s=lognormal(0.1, 0.4)),
+        "cinder": ApiService(needs=["db", "rpc", "cinder_volume"], latency_s=lognormal(0.2, 0.4)),
+        "swift": ApiService(needs=["db", "swift_storage"], latency_s=lognormal(0.08, 0.5)),
+    }
+
+
+class HaParams(_Model):
+    """The HA control plane of ../shared/DOMAIN.md section 4, every figure a parameter."""
+
+    keepalived: Keepalived = Keepalived()
+    haproxy: HAProxy = HAProxy()
+    galera: Galera = Galera()
+    rabbitmq: RabbitMQ = RabbitMQ()
+    singletons: Singletons = Singletons()
+    services: dict[str, ApiService] = Field(default_factory=_default_services)
+
+    @model_validator(mode="after")
+    def _known_services(self):
+        unknown = sorted(set(self.services) - set(API_SERVICES))
+        if unknown:
+            raise ValueError(f"services: unknown service(s) {', '.join(unknown)} (known: {', '.join(API_SERVICES)})")
+        return self
+
+
+class Clients(_Model):
+    """Synthetic API clients: each request goes through the VIP and is recorded with its outcome
+    and latency. For drills; a year of them is too many events (leave `clients` out: the
+    availability is computed exactly from the services' up/down intervals anyway)."""
+
+    rate_per_s: float = Field(1.0, gt=0, description="requests per second, per service")
+    services: list[Literal["keystone", "nova", "neutron", "glance", "cinder", "swift"]] = Field(
+        default_factory=lambda: list(API_SERVICES))
+    sources: int = Field(12, ge=1, le=4096, description="distinct client addresses (balance source pins each)")
+    arrivals: Literal["poisson", "fixed"] = "poisson"
+    timeout_s: float = Field(30.0, gt=0)  # *inferred*: a client's connect timeout to the VIP
+    from_s: float = Field(0.0, ge=0)
+    until_s: float | None = Field(None, gt=0)
+
+
+class Operations(_Model):
+    """An already-deployed cloud, operating: for how long, who repairs, who clients are."""
+
+    duration_s: float = Field(YEAR_S, gt=0)  # one year
+    repair_crews: int = Field(0, ge=0, description="shared repair crews (a FIFO queue); 0: every failure "
+                                                    "is repaired independently")
+    operator_response_s: float = Field(900.0, ge=0)  # *inferred*: on-call paged and at the console
+    stay_off_after_power_loss: bool = True  # Helion hardware requirement (BIOS: stay off after power loss)
+    probe_sources: int = Field(12, ge=1, le=1024,
+                               description="client addresses over which a service's level (the share of "
+                                           "requests that would succeed) is computed; 12 divides evenly "
+                                           "over 1, 2, 3, 4 and 6 backends")
+    clients: Clients | None = None

@@ -1,0 +1,84 @@
+"""Fault specifications checked against the inventory and the scenario's failure domains.
+
+Rules: every problem is located (FILE:LINE: field) through `LoadedScenario.problem`; all
+problems are reported, not only the first. The schema (spec.py) has already checked what needs
+no inventory (kinds, targets, durations, distributions, partition sides overlapping).
+"""
+from __future__ import annotations
+
+from twin.errors import Problem
+from twin.faults.spec import ALL, SERVICES
+
+#: Nodes that are not in the inventory but can fail: the seed VM on the installer host.
+PSEUDO_NODES = ("seed",)
+#: Kinds a pseudo-node can suffer (it has no BMC, NIC or disk of its own in the twin).
+PSEUDO_KINDS = frozenset({"node_crash", "graceful_shutdown", "power_loss"})
+
+
+def check_faults(loaded, nodes) -> list[Problem]:
+    """Problems with the scenario's `faults` and `failure_domains`, given the inventory's nodes."""
+    sc = loaded.scenario
+    names = {n.name for n in nodes}
+    controllers = {n.name for n in nodes if n.role.value == "OvercloudControl"}
+    listing = f"{', '.join(sorted(names)[:8])}{'...' if len(names) > 8 else ''}"
+    problems: list[Problem] = []
+
+    def unknown(loc, name, kind=None):
+        if name in names or (name in PSEUDO_NODES and (kind is None or kind in PSEUDO_KINDS)):
+            return False
+        if name in PSEUDO_NODES:
+            problems.append(loaded.problem(loc, f"'{name}' (the seed VM) can only suffer "
+                                                f"{', '.join(sorted(PSEUDO_KINDS))}"))
+        else:
+            problems.append(loaded.problem(loc, f"no node named '{name}' in the inventory (nodes: {listing})"))
+        return True
+
+    for group, members in sc.failure_domains.items():
+        if not members:
+            problems.append(loaded.problem(("failure_domains", group), "a failure domain names at least one node"))
+        for j, name in enumerate(members):
+            unknown(("failure_domains", group, j), name)
+
+    for i, fault in enumerate(sc.faults):
+        targets: list[str] = []
+        if fault.node is not None:
+            if not unknown(("faults", i, "node"), fault.node, fault.kind):
+                targets.append(fault.node)
+        elif fault.nodes is not None:
+            if fault.nodes == [ALL]:
+                targets = sorted(names)
+            for j, name in enumerate(fault.nodes if fault.nodes != [ALL] else ()):
+                if not unknown(("faults", i, "nodes", j), name, fault.kind):
+                    targets.append(name)
+        elif fault.group is not None:
+            if fault.group not in sc.failure_domains:
+                known = ", ".join(sorted(sc.failure_domains)) or "none are defined"
+                problems.append(loaded.problem(("faults", i, "group"),
+                                               f"no failure domain named '{fault.group}' (failure_domains: {known})"))
+            else:
+                targets = list(sc.failure_domains[fault.group])
+        elif fault.sides is not None:
+            for s, side in enumerate(fault.sides):
+                for j, name in enumerate(side):
+                    unknown(("faults", i, "sides", s, j), name, "nic_down")
+        if fault.kind == "service_crash" and fault.service in SERVICES:
+            outside = [t for t in targets if t not in controllers]
+            if outside and fault.nodes != [ALL]:
+                problems.append(loaded.problem(("faults", i, "service"),
+                                               f"{fault.service} runs on the controllers only, not on "
+                                               f"{', '.join(outside)}"))
+    return problems
+
+
+def fault_targets(fault, nodes, failure_domains) -> list[str]:
+    """The nodes a (validated) node fault applies to, in a stable order. A service crash on
+    `nodes: all` means every controller (where the services run)."""
+    if fault.node is not None:
+        return [fault.node]
+    if fault.group is not None:
+        return list(failure_domains[fault.group])
+    if fault.nodes == [ALL]:
+        if fault.kind == "service_crash":
+            return [n.name for n in nodes if n.role.value == "OvercloudControl"]
+        return [n.name for n in nodes]
+    return list(fault.nodes or ())
