@@ -46,6 +46,11 @@ def _cmd_run(args) -> int:
 
         print(capacity_digest(result.summary, out))
         return EXIT_OK
+    if result.summary.get("run") == "operations":  # availability of a running cloud (twin/cloud/ha)
+        from twin.cloud.ha.summary import operations_digest
+
+        print(operations_digest(result.summary, out))
+        return EXIT_OK
     print(_run_digest(result.summary, out))
     return EXIT_OK if result.summary["deployment"]["outcome"] == "success" else EXIT_INVALID
 

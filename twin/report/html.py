@@ -63,6 +63,10 @@ def render_report(events: pd.DataFrame, summary: dict) -> str:
         from twin.report.capacity import render_capacity_report
 
         return render_capacity_report(events, summary)
+    if summary.get("run") == "operations":  # an operations run has its own page (twin/report/operations.py)
+        from twin.report.operations import render_operations_report
+
+        return render_operations_report(events, summary)
     log = derive.normalise(events)
     end_s = derive.end_time(log, summary)
     intervals = derive.state_intervals(log, end_s)

@@ -233,3 +233,31 @@ def operations_metrics(summary: dict) -> dict[str, float]:
     m["request_errors"] = float(errors)
     m["request_success"] = float((total - errors) / total) if total else math.nan
     return m
+
+
+def operations_digest(summary: dict, out) -> str:
+    """The few lines `twin run` prints after an operations run."""
+    from twin.report.gantt import hms
+
+    o = summary["operations"]
+    a = o["availability"]
+    services = ", ".join(f"{s} {100 * v:.4f}%" for s, v in a.items() if s != "overall")
+    moves = o["vip"]["moves"]
+    takeovers = [m["takeover_s"] for m in moves if m["takeover_s"] is not None]
+    lines = [f"{summary['scenario']} ({summary['backend']}, seed {summary['seed']}): operations for "
+             f"{hms(o['duration_s'])} ({o['duration_s']:,.0f} s): availability {100 * a['overall']:.4f}% overall",
+             f"  per service: {services}",
+             f"  {o['outages_total']:,} outage(s), downtime {o['downtime_s']['overall']:,.1f} s; "
+             f"{o['faults']['started']:,} fault(s); VIP moved {len(moves)}x"
+             + (f" (takeover {np.mean(takeovers):.2f} s on average)" if takeovers else "")]
+    for x in sorted(o["outages"], key=lambda x: -x["downtime_s"])[:5]:
+        lines.append(f"  outage at {hms(x['start_s'])} for {x['duration_s']:,.1f} s "
+                     f"({', '.join(x['services'])}): {x['reason']} (cause: {x['cause']})"
+                     + (f", {x['errors']:,} errors" if x["errors"] else ""))
+    reqs = o["requests"]
+    if reqs:
+        total = sum(r["count"] for r in reqs.values())
+        errors = sum(r["errors"] for r in reqs.values())
+        lines.append(f"  requests: {total:,} sent, {errors:,} failed ({100 * errors / max(total, 1):.2f}%)")
+    lines.append(f"report: {out / 'report.html'}  events: {out / 'events.parquet'}  summary: {out / 'summary.json'}")
+    return "\n".join(lines)
