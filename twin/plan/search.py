@@ -261,14 +261,14 @@ class Planner:
         n = start
         width = max(2, self.options.workers)
         while n <= self.max_hosts:
-            todo = [k for k in range(n, min(n + width, self.max_hosts + 1)) if (name, month, k) not in self.points]
-            if todo:
-                self.evaluate(name, hw, [month], todo)
-            for k in range(n, min(n + width, self.max_hosts + 1)):
-                if self.passes(name, month, k):
-                    return k
-            n += width
-            width *= 2
+            verdict = self.passes(name, month, n)
+            if verdict is None:  # not evaluated yet: a batch from here (doubling each time)
+                self.evaluate(name, hw, [month], list(range(n, min(n + width, self.max_hosts + 1))))
+                width *= 2
+                continue
+            if verdict:
+                return n
+            n += 1
         return None
 
     def _current(self, months: list[int]) -> list[Point | None]:

@@ -107,6 +107,7 @@ class NovaCloud:
         self._build_failure_p = self.settings.build_failure_probability
         self._quota_checked = self.quotas.checked
         self._expire_cb = self._expire  # one bound method for every VM's end-of-life timer
+        self._timeout = world.env.timeout
         self._ops_rng = world.rng("nova", "operations")
 
     # --- helpers ------------------------------------------------------------------------------
@@ -176,7 +177,7 @@ class NovaCloud:
         h(host.index)
         r(-1)
         if lifetime_s is not None and lifetime_s < _INF:
-            self._env.timeout(lifetime_s, vm).callbacks.append(self._expire_cb)
+            self._timeout(lifetime_s, vm).callbacks.append(self._expire_cb)
         return vm
 
     def _build_with_retries(self, vm_id: int, spec, host, now: float):
