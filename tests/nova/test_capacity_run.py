@@ -1,12 +1,11 @@
 """`run: capacity` end to end: metrics checked against hand-computed values, determinism, located
 scenario errors, the limits profile, ESX clusters, host failures, the report and the CLI."""
 import json
-import math
 from pathlib import Path
 
 import pytest
 
-from novatest_helpers import UNLIMITED, capacity_scenario, run_capacity
+from novatest_helpers import capacity_scenario, run_capacity
 from twin.cli import main
 from twin.errors import InputError
 from twin.scenario import load_scenario
@@ -40,6 +39,22 @@ def test_metrics_of_a_hand_checked_run(tmp_path):
     assert m["headroom_min_m1.medium"] == 0 and c["headroom"]["m1.medium"]["mean"] == 0
     assert c["series"]["util"]["ram"] == [pytest.approx(4096 / schedulable)] * 10
     assert c["series"]["requests"] == [1] + [0] * 4 + [1] + [0] * 4
+    heat = c["series"]["host_util"]
+    four = dict(abs=5e-5)  # the series keep 4 decimals
+    assert heat["ram"] == [[pytest.approx(4096 / schedulable, **four)] * 10]
+    assert heat["slots"] == [[pytest.approx(1 / 40, **four)] * 10] and heat["disk"] == [[pytest.approx(0.4)] * 10]
+
+
+def test_per_host_series_are_blank_while_down_and_coarsened_to_a_bounded_width(tmp_path):
+    trace = write(tmp_path, "t.csv", "submit_s,lifetime_s,flavor\n0,,m1.small\n")
+    sc = capacity_scenario(compute=2, capacity={"warmup_s": 0, "duration_s": 1000 * 60.0, "sample_interval_s": 60,
+                                                "host_failures": [{"host": "compute1", "at_s": 0}]},
+                           workload={"traces": [{"file": str(trace)}]})
+    series = run_capacity(sc).summary["capacity"]["series"]
+    assert len(series["t_s"]) == 1000 and len(series["host_t_s"]) == 334  # 3 steps per column
+    ram = series["host_util"]["ram"]
+    assert all(x is None for x in ram[1])  # compute1: down the whole run
+    assert ram[0] == [pytest.approx(2048 / (131072 * 1.5 - 512), abs=5e-5)] * 334
 
 
 def test_utilisation_is_time_weighted_and_excludes_the_warm_up(tmp_path):
@@ -170,4 +185,5 @@ def test_twin_run_writes_a_capacity_report_the_same_every_time(tmp_path, capsys)
     assert html.count("plotly.js v") == 1 and html.count("Plotly.newPlot") == 3  # the library inlined once
     summary = json.loads((tmp_path / "a" / "summary.json").read_text())
     assert summary["run"] == "capacity" and summary["metrics"]["requests"] > 500
-    assert len(summary["capacity"]["series"]["host_ram_util"]) == 3
+    heat = summary["capacity"]["series"]["host_util"]
+    assert set(heat) == {"ram", "cores", "disk", "slots"} and all(len(v) == 3 for v in heat.values())

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from twin.cloud.workload.arrivals import RateProfile, TenantDemand, arrival_times
+from twin.cloud.workload.arrivals import RateProfile, arrival_times
 from twin.cloud.workload.config import MONTH_S, Tenant
 from wltest_helpers import BIG, capacity_scenario, run_capacity
 

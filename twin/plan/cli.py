@@ -37,16 +37,15 @@ def register(subparsers) -> None:
 
 
 def _cmd_plan_capacity(args) -> int:
-    from twin.plan.search import PlanOptions, plan_capacity, progress_echo
-    from twin.runner import problem_lines
     import sys
+
+    from twin.plan.search import PlanOptions, Planner, progress_echo
+    from twin.runner import problem_lines
 
     options = PlanOptions(target_blocking=args.target_blocking, percentile=args.percentile, survive=args.survive,
                           months=args.months, replications=args.replications, hardware=args.hardware,
                           workers=args.workers, scheduler=args.scheduler, seed=args.seed)
     echo = progress_echo(not args.quiet)
-    from twin.plan.search import Planner
-
     planner = Planner(args.scenario, options, echo)
     for line in problem_lines(planner.warnings):
         print(line, file=sys.stderr)

@@ -9,7 +9,9 @@ Rules:
   rows' deltas so far (log.py); its capacity is what the scheduler lets VMs take: memory
   x ram_allocation_ratio - reserved, vCPUs x cpu_allocation_ratio, local_gb x disk_allocation_ratio,
   max instances. Utilisation = usage / capacity, time-weighted, over hosts while they are up.
-- Per bin of `sample_interval_s`: time averages (utilisation per host and cloud-wide, blocking).
+- Per bin of `sample_interval_s`: time averages (utilisation cloud-wide, blocking); per host and
+  resource the same, over the time the host was up, at most MAX_HEAT_BINS columns (adjacent
+  bins averaged) for at most MAX_HEAT_HOSTS hosts.
   At each bin start, an instant view: headroom per flavor = how many more VMs of that flavor the
   up hosts would take (capacity filters only: RAM, cores, disk, instances), and stranded RAM =
   free RAM on up hosts where none of the run's requested flavors fits.
@@ -28,6 +30,7 @@ from twin.cloud.nova import log as L
 
 MAX_HEAT_HOSTS = 200
 MAX_BINS = 2000
+MAX_HEAT_BINS = 400  # per-host series: adjacent steps averaged down to at most this many columns
 
 
 def _r(x, nd=6):
@@ -122,6 +125,23 @@ def _bin_means(t: np.ndarray, v: np.ndarray, edges: np.ndarray) -> np.ndarray:
     return (at(edges[1:]) - at(edges[:-1])) / np.where(widths > 0, widths, 1.0)
 
 
+def _host_series(usage_bins, up_frac, cap, edges):
+    """Per host and resource: usage / capacity per step while up (NaN while down), with adjacent
+    steps averaged (time- and up-weighted) so that there are at most MAX_HEAT_BINS columns."""
+    n_bins = len(edges) - 1
+    group = max(1, math.ceil(n_bins / MAX_HEAT_BINS))
+    starts = np.arange(0, n_bins, group)
+    widths = np.diff(edges)
+    w = up_frac * widths[None, :]  # hosts x bins: time up in each step
+    up_time = np.add.reduceat(w, starts, axis=1)
+    out = []
+    for r in range(4):
+        used = np.add.reduceat(usage_bins[r] * w, starts, axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out.append(np.where(up_time > 0, used / up_time / cap[:, r][:, None], np.nan))
+    return np.concatenate([edges[starts], edges[-1:]]), out
+
+
 def derive(data: CapacityData) -> dict:
     a = data.log
     t, act, vm, fl, host = a["time_s"], a["action"], a["vm"], a["flavor"], a["host"]
@@ -187,8 +207,7 @@ def derive(data: CapacityData) -> dict:
     cap_total = cap_bins.sum(axis=1)
     util_series = np.divide(used_total, cap_total, out=np.full_like(used_total, np.nan), where=cap_total > 0)
     util_mean = [(_ratio((used_total[r] * widths).sum(), (cap_total[r] * widths).sum())) for r in range(4)]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        host_ram = np.where(up_frac > 0, usage_bins[0] / data.cap[:, 0][:, None], np.nan)
+    heat_edges, heat = _host_series(usage_bins, up_frac, data.cap, edges)
 
     # --- instant views: headroom and stranded RAM ------------------------------------------
     free = np.maximum(cap - usage_at, 0.0) if n_hosts else np.zeros((4, 0, n_bins))  # 4 x hosts x bins
@@ -258,7 +277,9 @@ def derive(data: CapacityData) -> dict:
             "headroom": {name: s.astype(int).tolist() for name, s in headroom.items()},
             "stranded_ram_fraction": [_r(x) for x in stranded_frac],
             "hosts": data.host_names[:MAX_HEAT_HOSTS],
-            "host_ram_util": [[_r(x, 4) for x in row] for row in host_ram[:MAX_HEAT_HOSTS]],
+            "host_t_s": [_r(x, 3) for x in heat_edges[:-1]],
+            "host_util": {n: [[_r(x, 4) for x in row] for row in heat[i][:MAX_HEAT_HOSTS]]
+                          for i, n in enumerate(names)},
         },
     }
     return summary

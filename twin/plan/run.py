@@ -31,7 +31,7 @@ from twin.cloud.nova.request import RequestSpec, ServerGroup
 from twin.cloud.nova.weighers import WEIGHERS
 from twin.cloud.workload.arrivals import RateProfile, TenantDemand, TenantProcess
 from twin.cloud.workload.sampling import steady_problem
-from twin.cloud.workload.trace import DEFAULT_TENANT, read_trace
+from twin.cloud.workload.trace import read_trace
 from twin.errors import InputError, Problem
 from twin.inventory import get_profile
 from twin.inventory.model import Hardware, Role

@@ -82,8 +82,9 @@ def render_capacity_report(events, summary: dict) -> str:
         "disk_allocation_ratio, max instances), hosts counted while up; below, how many more VMs of each "
         "requested flavor would still fit (capacity filters only).</p>" + charts[0][1],
         '<h2 id="blocking-time">Blocking over time</h2>' + charts[1][1],
-        '<h2 id="heat">Utilisation heat map</h2><p class="note">RAM used by VMs / schedulable RAM, per host and '
-        "time step (blank: host down).</p>" + charts[2][1],
+        '<h2 id="heat">Utilisation heat map</h2><p class="note">Per host and time step: what VMs use of what the '
+        "scheduler lets them take (RAM, cores, disk, instance slots: the buttons), while the host was up "
+        "(blank: down).</p>" + charts[2][1],
         '<h2 id="tables">Tables</h2>', _tables(c),
         "</body></html>",
     ]
@@ -158,16 +159,23 @@ def _blocking(series: dict):
 
 
 def _heat(series: dict):
-    z = series.get("host_ram_util") or []
-    if not z:
+    util = series.get("host_util") or {}
+    if not util or not util.get("ram"):
         return None
-    x, unit = _time_axis(series)
+    x, unit = _time_axis({"t_s": series.get("host_t_s") or []})
     hosts = [escape(h) for h in series.get("hosts", [])]
-    fig = go.Figure(go.Heatmap(z=z, x=x, y=hosts, zmin=0, zmax=1, colorscale="YlOrRd",
-                               colorbar={"title": "RAM", "tickformat": ".0%"}))
-    fig.update_layout(height=max(240, 18 * len(hosts) + 100), template="plotly_white",
-                      margin={"l": 100, "r": 20, "t": 20, "b": 40}, xaxis={"title": unit},
-                      yaxis={"autorange": "reversed"})
+    fig = go.Figure()
+    names = [k for k in ("ram", "cores", "disk", "slots") if k in util]
+    for i, k in enumerate(names):
+        fig.add_trace(go.Heatmap(z=util[k], x=x, y=hosts, zmin=0, zmax=1, colorscale="YlOrRd", visible=i == 0,
+                                 name=k, colorbar={"title": "used", "tickformat": ".0%"}))
+    buttons = [{"label": k, "method": "update", "args": [{"visible": [j == i for j in range(len(names))]}]}
+               for i, k in enumerate(names)]
+    fig.update_layout(height=max(260, 18 * len(hosts) + 120), template="plotly_white",
+                      margin={"l": 100, "r": 20, "t": 40, "b": 40}, xaxis={"title": unit},
+                      yaxis={"autorange": "reversed"},
+                      updatemenus=[{"buttons": buttons, "direction": "right", "type": "buttons", "x": 0, "y": 1.12,
+                                    "xanchor": "left", "yanchor": "top", "showactive": True}])
     return fig
 
 
