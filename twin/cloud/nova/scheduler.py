@@ -138,7 +138,7 @@ class Scheduler:
             if top:
                 return top[self._choose(len(top))]
         _, self.last_reason = self.select_nova(spec, choose=False)
-        if spec.plain:
+        if spec.plain and not spec.ignore_hosts:  # a move's one-off spec is not worth keeping
             self._refused[spec] = (self.version, self.last_reason)
         return None
 
