@@ -106,6 +106,10 @@ def run_live(sc: Scenario, inventory, seed: int, backend: str, lab_dir: Path | N
     from real_backends.hardware import LiveHardware
     from twin.kernel.live import make_live_world
 
+    if sc.run == "operations":  # a drill: the HA model on the nodes' real power states (twin/cloud/ha/live.py)
+        from twin.cloud.ha.live import operate_live
+
+        return operate_live(sc, inventory, seed, backend, lab_dir, boot_bind, progress)
     nodes = inventory.active
     if backend == "lab":
         factory = lambda w: LiveHardware.for_lab(w, lab_dir, nodes)  # noqa: E731

@@ -6,6 +6,8 @@ no inventory (kinds, targets, durations, distributions, partition sides overlapp
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from twin.errors import Problem
 from twin.faults.spec import ALL, SERVICES
 
@@ -15,12 +17,32 @@ PSEUDO_NODES = ("seed",)
 PSEUDO_KINDS = frozenset({"node_crash", "graceful_shutdown", "power_loss"})
 
 
+def stable_names(nodes) -> dict[str, str]:
+    """{inventory name: Helion name}: per role, in inventory order, the installer's stable names
+    (undercloud, controller0, controller1, swift0, compute0...; twin/inventory/roles.py). A lab's
+    guests (twin-lab-3) are controller2 and so on to a scenario written for any cloud."""
+    from twin.inventory.model import NAME_STEM, Role
+
+    index: dict = {}
+    names = {}
+    for node in nodes:
+        i = index.get(node.role, 0)
+        index[node.role] = i + 1
+        stem = NAME_STEM[node.role]
+        names[node.name] = stem if node.role is Role.UNDERCLOUD and i == 0 else f"{stem}{i}"
+    return names
+
+
 def check_faults(loaded, nodes) -> list[Problem]:
-    """Problems with the scenario's `faults` and `failure_domains`, given the inventory's nodes."""
+    """Problems with the scenario's `faults` and `failure_domains`, given the inventory's nodes.
+    A node may be named by its inventory name or by its Helion name (`stable_names`)."""
     sc = loaded.scenario
-    names = {n.name for n in nodes}
+    aliases = stable_names(nodes)
+    names = {n.name for n in nodes} | set(aliases.values())
     controllers = {n.name for n in nodes if n.role.value == "OvercloudControl"}
-    listing = f"{', '.join(sorted(names)[:8])}{'...' if len(names) > 8 else ''}"
+    controllers |= {aliases[n] for n in controllers}
+    shown = sorted(n.name for n in nodes)
+    listing = f"{', '.join(shown[:8])}{'...' if len(shown) > 8 else ''}"
     problems: list[Problem] = []
 
     def unknown(loc, name, kind=None):
@@ -46,7 +68,7 @@ def check_faults(loaded, nodes) -> list[Problem]:
                 targets.append(fault.node)
         elif fault.nodes is not None:
             if fault.nodes == [ALL]:
-                targets = sorted(names)
+                targets = sorted(n.name for n in nodes)
             for j, name in enumerate(fault.nodes if fault.nodes != [ALL] else ()):
                 if not unknown(("faults", i, "nodes", j), name, fault.kind):
                     targets.append(name)
@@ -82,3 +104,26 @@ def fault_targets(fault, nodes, failure_domains) -> list[str]:
             return [n.name for n in nodes if n.role.value == "OvercloudControl"]
         return [n.name for n in nodes]
     return list(fault.nodes or ())
+
+
+def helion_named(sc, nodes):
+    """(scenario, nodes, {Helion name: inventory name}) with every node under its Helion name and
+    the scenario's fault targets and failure domains rewritten from inventory names to Helion
+    names (an operations run speaks of controller0 whatever the inventory calls it)."""
+    names = stable_names(nodes)
+    if all(k == v for k, v in names.items()):
+        return sc, list(nodes), {n: n for n in names}
+    renamed = [replace(n, name=names[n.name]) for n in nodes]
+
+    def rename(value):
+        if isinstance(value, str):
+            return names.get(value, value)
+        if isinstance(value, list):
+            return [rename(v) for v in value]
+        return value
+
+    faults = [f.model_copy(update={k: rename(getattr(f, k)) for k in ("node", "nodes", "sides")
+                                   if getattr(f, k) is not None}) for f in sc.faults]
+    domains = {g: rename(members) for g, members in sc.failure_domains.items()}
+    return (sc.model_copy(update={"faults": faults, "failure_domains": domains}), renamed,
+            {names[n.name]: n.name for n in nodes})

@@ -7,6 +7,8 @@ Rules:
   gives both from twin/sim/ops.py, the live lab from twin/cloud/ha/live.py.
 - At t = 0 every node is deployed and running and the control plane is in its steady state (the
   highest-priority controller holds the VIP, Galera is primary with every member synced).
+- Nodes go by their Helion names (undercloud, controller0, ...) whatever the inventory calls
+  them; faults may name either (twin/faults/validate.py `helion_named`).
 - The run ends at duration_s exactly; the summary and metrics come from the event log
   (summary.py), never from the model's own counters.
 """
@@ -16,6 +18,7 @@ from twin.cloud.ha.clients import ApiClients
 from twin.cloud.ha.plane import ControlPlane
 from twin.cloud.ha.summary import summarize_operations
 from twin.faults.injector import FaultInjector
+from twin.faults.validate import helion_named
 from twin.inventory.model import Role
 from twin.kernel.sim import make_sim_world
 from twin.record.events import NodePlanned, RunMark
@@ -28,7 +31,7 @@ SWIFT_ROLES = (Role.SWIFT, Role.SO_SWIFT_STORAGE)
 
 def simulate_operations(sc, inventory, seed: int, progress: bool = False):
     """Run the scenario's operations in the simulated world; a RunResult."""
-    nodes = inventory.active
+    sc, nodes, _ = helion_named(sc, inventory.active)
     world = make_sim_world(seed, Recorder(), lambda w: SimHardware(w, nodes, sc.timing, sc.network, sc.faults))
     targets = SimTargets(world, world.hardware)
     for machine in world.hardware.machines.values():

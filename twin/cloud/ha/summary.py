@@ -110,7 +110,8 @@ def vip_moves(events: pd.DataFrame) -> list[dict]:
         | ((events.kind == "fault") & (events.name == "start")) | ((events.kind == "ha") & (events.detail == "master"))
     rows = events[sel]
     taken_out: dict[str, float] = {}
-    up_since: dict[str, float] = {}
+    last_up: dict[str, float] = {}  # a node never reported is up from the start
+    down: set[str] = set()
     holder = ""
     result = []
     for t, kind, subject, name, detail, cause in zip(rows.time_s.to_numpy(dtype=float), rows.kind, rows.subject,
@@ -120,7 +121,7 @@ def vip_moves(events: pd.DataFrame) -> list[dict]:
             if cause == "start":
                 continue
             since = taken_out.get(prev) if prev != holder else None  # back on the same node: a recovery
-            if since is not None and up_since.get(holder, math.inf) > since:
+            if since is not None and (holder in down or last_up.get(holder, 0.0) > since):
                 since = None  # the new holder was not up when the old one went: not a takeover
             result.append({"time_s": _r(t, 3), "holder": holder, "previous": prev,
                            "takeover_s": _r(t - since, 3) if since is not None else None, "cause": str(cause)})
@@ -129,9 +130,10 @@ def vip_moves(events: pd.DataFrame) -> list[dict]:
         subject = str(subject)
         if kind == "liveness":
             if name == "up":
-                up_since.setdefault(subject, t)
+                last_up[subject] = t
+                down.discard(subject)
                 continue
-            up_since.pop(subject, None)
+            down.add(subject)
         if holder and (subject == holder or subject == f"vrrp/{holder}" or (kind == "fault" and holder in subject)):
             taken_out[holder] = t  # the latest: what finally took it out (older ones did not)
     return result
