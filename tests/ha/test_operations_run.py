@@ -1,7 +1,6 @@
 """`run: operations` end to end: the shipped drill and year scenarios, the summary and metrics,
 determinism, the report and the CLI."""
 import json
-import math
 import subprocess
 import sys
 from pathlib import Path
@@ -75,7 +74,7 @@ def test_a_year_of_the_reference_cloud_runs_in_well_under_a_second_per_replicati
     o = result.summary["operations"]
     assert o["duration_s"] == 365 * 86400
     assert 0.99 < o["availability"]["overall"] <= 1.0 and o["faults"]["started"] > 5
-    assert not o["requests"] and math.isnan(result.metrics["request_success"])
+    assert not o["requests"] and "requests" not in result.metrics  # no clients: nothing to count
     assert o["components"]["undercloud"] > 0.99
 
 

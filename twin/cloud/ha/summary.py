@@ -229,11 +229,12 @@ def operations_metrics(summary: dict) -> dict[str, float]:
     m["vip_takeover_s"] = float(np.mean(takeovers)) if takeovers else math.nan
     m["failures"] = float(o["faults"]["started"])
     reqs = o["requests"]
-    total = sum(r["count"] for r in reqs.values())
-    errors = sum(r["errors"] for r in reqs.values())
-    m["requests"] = float(total)
-    m["request_errors"] = float(errors)
-    m["request_success"] = float((total - errors) / total) if total else math.nan
+    if reqs:  # only when clients ran (a run without them has nothing to count)
+        total = sum(r["count"] for r in reqs.values())
+        errors = sum(r["errors"] for r in reqs.values())
+        m["requests"] = float(total)
+        m["request_errors"] = float(errors)
+        m["request_success"] = float((total - errors) / total) if total else math.nan
     return m
 
 
