@@ -203,7 +203,10 @@ def metric_columns(table: pd.DataFrame, plan: SweepPlan) -> list[str]:
 
 #: Metrics whose interval is fixed whatever their values: counts that may happen to be all 0 or 1 in
 #: a sweep (one attempt everywhere) are not proportions. A run kind with such metrics adds them here.
-INTERVALS: dict[str, str] = {"success": "wilson", "attempts": "t", "nodes_active": "t", "nodes_failed": "t"}
+INTERVALS: dict[str, str] = {"success": "wilson", "attempts": "t", "nodes_active": "t", "nodes_failed": "t",
+                             # counts that may happen to be all 0 or 1 are still counts
+                             "outages": "t", "vip_moves": "t", "failures": "t", "requests": "t",
+                             "request_errors": "t", "vms_evacuated": "t", "vms_lost": "t"}
 
 
 def interval_kind(metric: str, values) -> str:
