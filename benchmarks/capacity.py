@@ -33,6 +33,7 @@ import simpy
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from twin.cloud.capacity.run import CapacityRun  # noqa: E402
 from twin.cloud.nova import log as L  # noqa: E402
 from twin.cloud.nova.filters import DEFAULT_FILTERS, resolve  # noqa: E402
 from twin.cloud.nova.flavors import Catalogue, Flavor  # noqa: E402
@@ -42,9 +43,8 @@ from twin.cloud.nova.scheduler import Scheduler  # noqa: E402
 from twin.cloud.nova.weighers import ram_weigher  # noqa: E402
 from twin.inventory import generate_from_spec  # noqa: E402
 from twin.kernel.sim import make_sim_world  # noqa: E402
-from twin.plan.run import CapacityRun  # noqa: E402
 from twin.record.recorder import Recorder  # noqa: E402
-from twin.scenario import Scenario  # noqa: E402
+from twin.runs import Scenario  # noqa: E402
 
 YEAR_S = 365 * 86400.0
 

@@ -26,11 +26,15 @@ from real_backends.ipmi.client import IpmiClient  # noqa: E402
 from real_backends.lab import Lab  # noqa: E402
 from twin.analysis.calibrate import calibrate  # noqa: E402
 from twin.analysis.runs import read_run  # noqa: E402
-from twin.analysis.steps import node_steps  # noqa: E402
 from twin.kernel.live import make_live_world  # noqa: E402
 from twin.record.recorder import Recorder  # noqa: E402
-from twin.runner import resolve_inventory, run_live, write_outputs  # noqa: E402
-from twin.scenario import load_scenario  # noqa: E402
+from twin.report.steps import node_steps  # noqa: E402
+from twin.runs import (  # noqa: E402
+    load_scenario,  # noqa: E402
+    resolve_inventory,
+    run_live,
+    write_outputs,
+)
 from twin.workflows.node import NodeTask  # noqa: E402
 
 SCENARIO = REPO / "scenarios" / "lab-minimum.yaml"

@@ -35,11 +35,13 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from twin.cloud.ha.operations import Operations  # noqa: E402
 from twin.kernel.sim import make_sim_world  # noqa: E402
 from twin.record.recorder import Recorder  # noqa: E402
-from twin.runner import resolve_inventory  # noqa: E402
-from twin.scenario import load_scenario  # noqa: E402
+from twin.runs import (
+    load_scenario,  # noqa: E402
+    resolve_inventory,  # noqa: E402
+)
+from twin.runs.operations import Operations  # noqa: E402
 from twin.sim.hardware import SimHardware  # noqa: E402
 from twin.sim.ops import SimTargets  # noqa: E402
 from twin.sweep import run_sweep  # noqa: E402

@@ -28,8 +28,7 @@ sys.path.insert(0, str(REPO))
 from twin.inventory import generate_from_spec  # noqa: E402
 from twin.kernel.sim import make_sim_world  # noqa: E402
 from twin.record.recorder import Recorder  # noqa: E402
-from twin.runner import resolve_inventory, simulate  # noqa: E402
-from twin.scenario import Scenario, load_scenario  # noqa: E402
+from twin.runs import Scenario, load_scenario, resolve_inventory, simulate  # noqa: E402  # noqa: E402
 from twin.sim.hardware import SimHardware  # noqa: E402
 from twin.workflows.tripleo import PHASE_OF_ROLE, TripleODeployment  # noqa: E402
 

@@ -1,26 +1,39 @@
-"""The `twin` command line: run, validate, schema (and lab, where the live lab is installed).
+"""The `twin` command line: run, validate, compare, calibrate, schema, sweep, plan (and lab,
+where the live lab is installed).
 
 Rules: user errors (TwinError) print one line per problem on stderr, never a traceback, and exit
-non-zero: 1 for invalid content or a failed deployment, 2 for unreadable input or bad usage;
-130 on Ctrl-C. Only a bug in the twin shows a traceback.
+non-zero: 1 for invalid content or a failed deployment, 2 for unreadable input, an output path
+that cannot be written, or bad usage; 130 on Ctrl-C and on SIGTERM (both clean up the same way).
+Only a bug in the twin shows a traceback.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
 from pathlib import Path
 
-from twin.errors import InputError, TwinError, UnreadableError
+from twin.errors import InputError, OutputError, TwinError, UnreadableError
 
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def _cmd_run(args) -> int:
-    from twin.runner import problem_lines, resolve_inventory, run_live, simulate, write_outputs
-    from twin.scenario import load_scenario
+    from twin.runs import (
+        digest,
+        problem_lines,
+        resolve_inventory,
+        run_live,
+        simulate,
+        write_outputs,
+    )
+    from twin.outputs import check_out_dir, default_out_dir
+    from twin.runs.scenario import load_scenario
 
     loaded = load_scenario(args.scenario, args.timing)
+    out = check_out_dir(Path(args.out) if args.out else default_out_dir(loaded.scenario.name))
     if args.backend != "sim" and not args.inventory:
         raise TwinError(f"--backend {args.backend} needs --inventory (for a lab: LAB_DIR/instackenv.json)")
     inventory, warnings = resolve_inventory(loaded, args.inventory)
@@ -34,25 +47,15 @@ def _cmd_run(args) -> int:
         if args.backend == "lab" and not (lab_dir / "lab.json").is_file():
             raise TwinError(f"{lab_dir}: no lab.json there; give the instackenv.json that 'twin lab up' wrote "
                             f"(LAB_DIR/instackenv.json) or the lab's folder with --lab")
-        result = run_live(loaded.scenario, inventory, seed, args.backend, lab_dir=lab_dir,
+        result = run_live(loaded, inventory, seed, args.backend, lab_dir=lab_dir,
                           boot_bind=_host_port(args.boot_endpoint), progress=not args.quiet)
     result.summary["inputs"] = {"scenario_file": str(Path(args.scenario).resolve()),
                                 "timing_profile": str(Path(args.timing).resolve()) if args.timing else None,
                                 "inventory_file": str(Path(args.inventory).resolve()) if args.inventory else None}
-    out = Path(args.out) if args.out else Path("reports") / loaded.scenario.name
     write_outputs(result, out)
-    if result.summary.get("run") == "capacity":  # a measurement, not a deployment (twin/plan/cli.py)
-        from twin.plan.cli import capacity_digest
-
-        print(capacity_digest(result.summary, out))
-        return EXIT_OK
-    if result.summary.get("run") == "operations":  # availability of a running cloud (twin/cloud/ha)
-        from twin.cloud.ha.summary import operations_digest
-
-        print(operations_digest(result.summary, out))
-        return EXIT_OK
-    print(_run_digest(result.summary, out))
-    return EXIT_OK if result.summary["deployment"]["outcome"] == "success" else EXIT_INVALID
+    text, code = digest(result.summary, out)
+    print(text)
+    return code
 
 
 def _host_port(text: str) -> tuple[str, int]:
@@ -62,21 +65,6 @@ def _host_port(text: str) -> tuple[str, int]:
     return host, int(port)
 
 
-def _run_digest(summary: dict, out: Path) -> str:
-    d = summary["deployment"]
-    m, s = divmod(int(round(d["makespan_s"])), 60)
-    h, m = divmod(m, 60)
-    states = ", ".join(f"{n} {state}" for state, n in sorted(summary["counts"]["by_state"].items()))
-    lines = [f"{summary['scenario']} ({summary['backend']}, seed {summary['seed']}, policy {summary['policy']}): "
-             f"{d['outcome'].upper()} in {h}:{m:02d}:{s:02d} ({d['makespan_s']:.0f} s), "
-             f"{d['attempts']} attempt(s); nodes: {states}"]
-    for name, node in d["nodes"].items():
-        if node["cause"]:
-            lines.append(f"  {name} ({node['role']}): {node['state']}: {node['cause']}")
-    lines.append(f"report: {out / 'report.html'}  events: {out / 'events.parquet'}  summary: {out / 'summary.json'}")
-    return "\n".join(lines)
-
-
 def _cmd_validate(args) -> int:
     from twin.inventory.validate import run_validate
 
@@ -84,12 +72,12 @@ def _cmd_validate(args) -> int:
 
 
 def _cmd_compare(args) -> int:
-    from twin.analysis.compare import compare, render
+    from twin.analysis.compare import as_json, compare, render
     from twin.analysis.runs import read_run
 
     result = compare(read_run(args.run_a), read_run(args.run_b))
-    print(json.dumps(result, indent=2) if args.json else render(result))
-    return EXIT_OK if result["same_states"] else EXIT_INVALID
+    print(json.dumps(as_json(result), indent=2) if args.json else render(result))
+    return EXIT_OK if result["same"] else EXIT_INVALID
 
 
 def _cmd_calibrate(args) -> int:
@@ -102,7 +90,7 @@ def _cmd_calibrate(args) -> int:
 
 
 def _cmd_schema(args) -> int:
-    from twin.scenario import Scenario
+    from twin.runs.scenario import Scenario
 
     print(json.dumps(Scenario.model_json_schema(), indent=2))
     return EXIT_OK
@@ -112,7 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="twin", description="Helion Twin: a digital twin of an HP Helion OpenStack cloud")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = sub.add_parser("run", help="run a scenario (simulated deployment) and write its report")
+    run = sub.add_parser("run", help="run a scenario (its run: deploy, operations or capacity) and write its report",
+                         description="Run a scenario of any kind (the scenario's `run:` key: deploy, operations, "
+                         "capacity) and write events.parquet, summary.json and report.html into --out. "
+                         "Live backends (--backend lab|ipmi) run deployments and operations drills.")
     run.add_argument("scenario", help="scenario YAML file (see scenarios/)")
     run.add_argument("--backend", choices=["sim", "lab", "ipmi"], default="sim",
                      help="sim (default): simulated hardware; lab: a 'twin lab up' lab (--inventory "
@@ -135,7 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--json", action="store_true", help="machine-readable output")
     val.set_defaults(func=_cmd_validate)
 
-    cmp_ = sub.add_parser("compare", help="two runs side by side: provision-state sequences and step durations")
+    cmp_ = sub.add_parser("compare", help="two runs of one kind side by side: metrics (and for deployments, "
+                          "provision-state sequences and step durations)")
     cmp_.add_argument("run_a", help="a run's --out folder (e.g. a simulated run)")
     cmp_.add_argument("run_b", help="another run's --out folder (e.g. a lab run)")
     cmp_.add_argument("--json", action="store_true", help="machine-readable output")
@@ -168,12 +160,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _terminate_like_ctrl_c(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        # SIGTERM (a `kill`, a CI timeout) cleans up exactly as Ctrl-C does: every `finally` runs
+        signal.signal(signal.SIGTERM, _terminate_like_ctrl_c)
     try:
         return args.func(args)
     except UnreadableError as e:
         _print_error(e)
+        return EXIT_UNREADABLE
+    except OutputError as e:
+        print(f"twin: error: {e}", file=sys.stderr)
         return EXIT_UNREADABLE
     except InputError as e:
         _print_error(e)

@@ -70,3 +70,15 @@ class DeployError(TwinError):
 
     def __str__(self) -> str:
         return f"node {self.node}: {self.cause}"
+
+
+class OutputError(TwinError):
+    """An output path cannot be written (a file where a folder is wanted, no permission, a
+    read-only filesystem...). Raised before any work is done where it can be foreseen."""
+
+    def __init__(self, path, reason: str):
+        self.path, self.reason = str(path), reason
+        super().__init__(self.path, reason)
+
+    def __str__(self) -> str:
+        return f"{self.path}: cannot write output here: {self.reason}"

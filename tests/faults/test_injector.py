@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from twin.faults.crews import CrewPool
+from twin.faults.spec import Fault
 from twin.kernel.sim import make_sim_world
-from twin.scenario.schema import Fault
 
 F = Fault
 

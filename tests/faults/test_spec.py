@@ -5,8 +5,7 @@ import pytest
 
 from twin.errors import InputError
 from twin.faults.spec import ALL, Fault, label
-from twin.runner import resolve_inventory
-from twin.scenario import load_scenario
+from twin.runs import load_scenario, resolve_inventory
 
 HEAD = """\
 name: t

@@ -3,7 +3,7 @@ versus crash), partitions, HAProxy detection, the singletons."""
 import pytest
 
 from twin.cloud.ha.vrrp import master_down_s, skew_s
-from twin.scenario.schema import Fault as F
+from twin.faults.spec import Fault as F
 
 DB_OR_RPC = ["keystone", "nova", "neutron", "glance", "cinder", "swift"]
 

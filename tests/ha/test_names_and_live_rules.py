@@ -1,13 +1,18 @@
 """Operations speak Helion names whatever the inventory calls its nodes, and what a live drill can
 and cannot apply (the live drill itself: tests/live/test_live_drill.py)."""
 from dataclasses import replace
+from pathlib import Path
 from types import SimpleNamespace
 
-from twin.cloud.ha.live import BmcTargets, live_problems
+import pytest
+
+from twin.cloud.ha.live import BmcTargets
+from twin.errors import InputError
 from twin.faults.validate import helion_named, stable_names
 from twin.inventory import generate_from_spec
-from twin.runner import simulate
-from twin.scenario import Scenario
+from twin.runs import Scenario, run_live, simulate
+from twin.runs.operations import live_problems
+from twin.scenario import LoadedScenario
 
 
 def lab_like_nodes():
@@ -35,18 +40,31 @@ def test_faults_may_name_inventory_names_or_helion_names_and_the_run_uses_helion
     assert moves[0]["previous"] == "controller0" and moves[0]["time_s"] == 13.609
 
 
+def _loaded(**fields):
+    return LoadedScenario(Scenario(name="t", inventory={"generate": {}}, **fields), Path("t.yaml"), None)
+
+
 def test_a_live_drill_applies_power_faults_only():
-    ok = Scenario(name="t", run="operations", inventory={"generate": {}},
-                  faults=[{"kind": "power_loss", "node": "controller0", "at_s": 1},
-                          {"kind": "node_crash", "node": "controller1", "ttf": 100, "ttr": 10}])
-    assert live_problems(ok) == []
-    bad = Scenario(name="t", run="operations", inventory={"generate": {}},
-                   faults=[{"kind": "nic_down", "node": "controller0"},
-                           {"kind": "graceful_shutdown", "node": "seed"}])
-    problems = live_problems(bad)
-    assert problems[0].startswith("faults[0]: nic_down cannot be applied to live nodes")
-    assert "seed VM" in problems[1]
-    assert live_problems(Scenario(name="t", inventory={"generate": {}})) == ["not an operations scenario"]
+    ok = _loaded(run="operations", faults=[{"kind": "power_loss", "node": "controller0", "at_s": 1},
+                                           {"kind": "node_crash", "node": "controller1", "ttf": 100, "ttr": 10}])
+    assert live_problems(ok, ok.scenario) == []
+    bad = _loaded(run="operations", faults=[{"kind": "nic_down", "node": "controller0"},
+                                            {"kind": "graceful_shutdown", "node": "seed"}])
+    problems = [str(p) for p in live_problems(bad, bad.scenario)]
+    assert problems[0].startswith("t.yaml:1: faults[0].kind: nic_down cannot be applied to live nodes")
+    assert "seed VM" in problems[1] and problems[1].startswith("t.yaml:1: faults[1].node:")
+
+
+def test_live_runs_refuse_what_they_cannot_do_before_anything_starts():
+    capacity = _loaded(run="capacity")
+    with pytest.raises(InputError) as e:
+        run_live(capacity, None, 1, "lab")
+    assert "run: capacity cannot run live" in str(e.value.problems[0])
+    deploy = _loaded(faults=[{"kind": "power_loss", "node": "controller0", "at_s": 1}])
+    with pytest.raises(InputError) as e:
+        run_live(deploy, None, 1, "lab")
+    assert [p.field for p in e.value.problems] == ["faults[0]"]
+    assert "a live deployment applies no faults" in e.value.problems[0].message
 
 
 def test_live_targets_refuse_what_the_bmc_cannot_do():

@@ -8,9 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from twin.report import render_report
-from twin.runner import resolve_inventory, simulate
-from twin.scenario import load_scenario
+from twin.runs import load_scenario, render_report, resolve_inventory, simulate
 
 REPO = Path(__file__).resolve().parents[2]
 SERVICES = ["cinder", "glance", "keystone", "neutron", "nova", "swift"]

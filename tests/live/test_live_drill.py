@@ -8,7 +8,7 @@ import pytest
 from conftest import unique_name
 
 from twin.cloud.ha.vrrp import master_down_s
-from twin.scenario import Scenario
+from twin.runs import Scenario
 
 pytestmark = pytest.mark.live
 
@@ -30,7 +30,7 @@ def drill_lab(lab_root):
 
 @pytest.fixture(scope="module")
 def drill(drill_lab):
-    from twin.cloud.ha.live import operate_live
+    from twin.runs.operations import live as operate_live
 
     sc = Scenario(name="live-drill", run="operations", inventory={"generate": {}},
                   operations={"duration_s": 60, "operator_response_s": RESPONSE_S,

@@ -13,8 +13,7 @@ from twin.inventory import generate_from_spec
 from twin.kernel.rng import Streams
 from twin.kernel.sim import SimWorld
 from twin.record.recorder import Recorder
-from twin.runner import simulate
-from twin.scenario import Scenario
+from twin.runs import Scenario, simulate
 
 UNLIMITED = {"default": {"instances": -1, "cores": -1, "ram_mb": -1}}
 

@@ -1,10 +1,10 @@
 """The faults vocabulary in a capacity run: compute nodes that crash, lose power or shut down are
 Nova hosts that fail (their VMs evacuated or lost) and come back when the operator brings them up."""
 import pytest
-
 from novatest_helpers import UNLIMITED, run_capacity
+
 from twin.cli import main
-from twin.scenario import Scenario
+from twin.runs import Scenario
 
 TENANTS = [{"name": "a", "rate_per_hour": 8, "lifetime_s": {"dist": "exponential", "mean": 36000},
             "flavors": {"m1.small": 1}}]

@@ -4,11 +4,11 @@ import json
 from pathlib import Path
 
 import pytest
-
 from novatest_helpers import capacity_scenario, run_capacity
+
 from twin.cli import main
 from twin.errors import InputError
-from twin.scenario import load_scenario
+from twin.runs import load_scenario
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -4,8 +4,8 @@ beyond the limits profile; the same plan on 1 or 2 workers."""
 import json
 
 import pytest
-
 from novatest_helpers import erlang_b
+
 from twin.cli import main
 from twin.plan.search import PlanError, PlanOptions, plan_capacity
 

@@ -9,7 +9,8 @@ import pytest
 
 from twin.record.events import StateChanged
 from twin.record.recorder import Recorder
-from twin.report import gantt_figure, render_report, state_intervals, write_report
+from twin.report import gantt_figure, state_intervals, write_report
+from twin.report import render_deploy_report as render_report
 from twin.report.derive import natural_key, node_table, phase_table, select_nodes
 from twin.report.gantt import hms
 from twin.report.html import MAX_GANTT_NODES
@@ -144,7 +145,7 @@ def test_write_report_is_atomic_and_leaves_no_temp(tmp_path, small_run):
 def test_write_report_failure_keeps_old_file_and_cleans_temp(tmp_path, small_run, monkeypatch):
     target = tmp_path / "report.html"
     target.write_text("old")
-    import twin.report.html as mod
+    import twin.fileio as mod  # the one atomic writer every output goes through
 
     def boom(src, dst):
         raise OSError("disk full")

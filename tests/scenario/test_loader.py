@@ -7,8 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from twin.errors import InputError, UnreadableError
-from twin.scenario import load_scenario
-from twin.scenario.schema import Scenario
+from twin.runs import Scenario, load_scenario
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -7,9 +7,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from twin.runner import resolve_inventory, simulate
-from twin.scenario import load_scenario
-from twin.sweep import SweepError, SweepInterrupted, SweepUsageError, replication_seeds, run_sweep, t_interval, wilson_interval
+from twin.runs import load_scenario, resolve_inventory, simulate
+from twin.sweep import (
+    SweepError,
+    SweepInterrupted,
+    SweepUsageError,
+    replication_seeds,
+    run_sweep,
+    t_interval,
+    wilson_interval,
+)
 
 REFERENCE = Path(__file__).resolve().parents[2] / "scenarios" / "helion-reference.yaml"
 

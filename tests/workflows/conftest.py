@@ -1,8 +1,7 @@
 import pytest
 
 from twin.inventory import generate_from_spec
-from twin.runner import simulate
-from twin.scenario import Scenario
+from twin.runs import Scenario, simulate
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from twin.scenario.schema import Fault
+from twin.faults.spec import Fault
 
 HAPPY = ["enroll", "verifying", "manageable", "available", "deploying", "wait call-back", "deploying", "active"]
 GIB = 1024**3

@@ -2,10 +2,11 @@
 import pytest
 
 from twin.errors import BmcError
+from twin.faults.spec import Fault
 from twin.inventory import generate_inventory
 from twin.kernel.ports import BootDevice
 from twin.kernel.sim import make_sim_world
-from twin.scenario.schema import Fault, Network, Timing
+from twin.scenario.schema import Network, Timing
 from twin.sim.hardware import SimHardware
 from twin.workflows.power import PowerDriver, poll_sleeps
 

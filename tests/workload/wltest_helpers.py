@@ -4,8 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from twin.inventory import generate_from_spec
-from twin.runner import simulate
-from twin.scenario import Scenario
+from twin.runs import Scenario, simulate
 
 UNLIMITED = {"default": {"instances": -1, "cores": -1, "ram_mb": -1}}
 BIG = {"cpus": 1000, "memory_mib": 10**7, "disk_gib": 10**6}

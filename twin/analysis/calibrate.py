@@ -22,9 +22,8 @@ import pandas as pd
 import yaml
 
 from twin.analysis.runs import RunOnDisk
-from twin.analysis.steps import STEPS, node_steps
 from twin.errors import TwinError
-
+from twin.report.steps import STEPS, node_steps
 
 POWER_COMMANDS = ("power_on", "power_off", "power_cycle", "power_reset")
 NOOP_FACTOR = 5  # a power command within 5x the median query latency changed nothing
@@ -88,8 +87,7 @@ def fit_profile(run: RunOnDisk) -> dict:
 
 
 def calibrate(run: RunOnDisk, out: Path, scenario_path: str | None = None, replications: int = 20) -> dict:
-    from twin.runner import resolve_inventory, simulate
-    from twin.scenario import load_scenario
+    from twin.runs import load_scenario, resolve_inventory, simulate
 
     inputs = run.summary.get("inputs") or {}
     scenario_path = scenario_path or inputs.get("scenario_file")

@@ -1,67 +1,62 @@
-"""`twin compare RUN_A RUN_B`: a simulated and a live run (or any two runs) side by side.
+"""`twin compare RUN_A RUN_B`: two runs of one kind side by side (a simulated and a live run, two
+seeds, two settings).
 
-Rules: nodes are matched by name; for each, the sequences of provision states must be equal
-(the verdict), and each step's duration is shown for both runs (steps.py defines them). The
-comparison is of the last installation attempt of each run.
+Rules: both runs must be of one kind (a deployment and an operations run have nothing to line
+up: refused in one line). Every run shows its metrics (the kind's sweep row, from its summary)
+side by side with B - A; a kind with more to compare adds it (a deployment: provision-state
+sequences and step durations per node, twin/runs/deploy_compare.py), and its verdict decides
+the exit code. Runs that only measure (operations, capacity) have no verdict: exit 0.
 """
 from __future__ import annotations
 
-import pandas as pd
+import math
 
 from twin.analysis.runs import RunOnDisk
-from twin.analysis.steps import STEPS, node_steps, state_sequences
+from twin.errors import TwinError
+from twin.runs.registry import kind_of
 
 
 def compare(a: RunOnDisk, b: RunOnDisk) -> dict:
-    seq_a, seq_b = state_sequences(a.events), state_sequences(b.events)
-    steps_a, steps_b = node_steps(a.events), node_steps(b.events)
-    nodes = sorted(set(seq_a) | set(seq_b))
-    per_node = []
-    for node in nodes:
-        da = dict(zip(steps_a[steps_a.node == node].step, steps_a[steps_a.node == node].duration_s))
-        db = dict(zip(steps_b[steps_b.node == node].step, steps_b[steps_b.node == node].duration_s))
-        per_node.append({"node": node, "states_a": seq_a.get(node), "states_b": seq_b.get(node),
-                         "same_states": seq_a.get(node) == seq_b.get(node),
-                         "steps": {s: (da.get(s), db.get(s)) for s in STEPS if s in da or s in db}})
-    medians = []
-    for step in STEPS:
-        ma = steps_a[steps_a.step == step].duration_s.median()
-        mb = steps_b[steps_b.step == step].duration_s.median()
-        if pd.notna(ma) or pd.notna(mb):
-            medians.append({"step": step, "median_a_s": _num(ma), "median_b_s": _num(mb)})
-    da, db = a.summary["deployment"], b.summary["deployment"]
-    return {"a": a.label, "b": b.label, "nodes": per_node, "step_medians": medians,
-            "makespan_s": (da["makespan_s"], db["makespan_s"]), "outcome": (da["outcome"], db["outcome"]),
-            "same_states": all(n["same_states"] for n in per_node)}
+    ka, kb = kind_of(a.summary), kind_of(b.summary)
+    if ka is not kb:
+        raise TwinError(f"{a.path} is a {ka.name} run and {b.path} a {kb.name} run: compare two runs of one kind")
+    ma, mb = ka.metrics(a.summary), kb.metrics(b.summary)
+    rows = [{"metric": m, "a": ma.get(m), "b": mb.get(m), "difference": _difference(ma.get(m), mb.get(m))}
+            for m in list(ma) + [m for m in mb if m not in ma]]
+    result = {"a": a.label, "b": b.label, "run": ka.name, "metrics": rows, "same": True}
+    if ka.compare is not None:
+        detail = ka.compare(a, b)
+        result.update(detail["detail"])
+        result["same"] = detail["same"]
+        result["_text"] = detail["text"]
+    return result
 
 
-def _num(x):
-    return None if pd.isna(x) else round(float(x), 3)
+def _difference(x, y):
+    if isinstance(x, (int, float)) and isinstance(y, (int, float)) and math.isfinite(x) and math.isfinite(y):
+        return y - x
+    return None
 
 
 def render(result: dict) -> str:
-    a, b = result["a"], result["b"]
-    lines = [f"A = {a}   B = {b}",
-             f"outcome: {result['outcome'][0]} | {result['outcome'][1]};  makespan: "
-             f"{result['makespan_s'][0]:.1f} s | {result['makespan_s'][1]:.1f} s", "",
-             f"{'node':<22}{'states':<10}" + "".join(f"{s:>20}" for s in ("pxe_boot", "local_boot", "deploy"))]
-    for n in result["nodes"]:
-        cells = []
-        for s in ("pxe_boot", "local_boot", "deploy"):
-            va, vb = n["steps"].get(s, (None, None))
-            cells.append(f"{_fmt(va)} | {_fmt(vb)}")
-        lines.append(f"{n['node']:<22}{'same' if n['same_states'] else 'DIFFER':<10}" + "".join(f"{c:>20}" for c in cells))
-        if not n["same_states"]:
-            lines.append(f"    A: {' > '.join(n['states_a'] or ['(absent)'])}")
-            lines.append(f"    B: {' > '.join(n['states_b'] or ['(absent)'])}")
-    lines += ["", f"{'step median (s)':<22}{'A':>10}{'B':>10}"]
-    for m in result["step_medians"]:
-        lines.append(f"{m['step']:<22}{_fmt(m['median_a_s']):>10}{_fmt(m['median_b_s']):>10}")
-    verdict = "the same provision-state sequence for every node" if result["same_states"] else \
-        "provision-state sequences DIFFER (see the nodes marked DIFFER)"
-    lines += ["", f"verdict: {verdict}"]
+    lines = [f"A = {result['a']}   B = {result['b']}   ({result['run']} runs)", "",
+             f"{'metric':<34}{'A':>16}{'B':>16}{'B - A':>16}"]
+    for r in result["metrics"]:
+        lines.append(f"{r['metric']:<34}{_fmt(r['a']):>16}{_fmt(r['b']):>16}{_fmt(r['difference'], sign=True):>16}")
+    if "_text" in result:
+        lines += ["", result["_text"]]
     return "\n".join(lines)
 
 
-def _fmt(x) -> str:
-    return "-" if x is None else f"{x:.1f}"
+def as_json(result: dict) -> dict:
+    return {k: v for k, v in result.items() if not k.startswith("_")}
+
+
+def _fmt(x, sign: bool = False) -> str:
+    if x is None:
+        return "-"
+    if isinstance(x, float) and not math.isfinite(x):
+        return str(x)
+    if float(x).is_integer() and abs(x) < 1e15:
+        return f"{int(x):+,d}" if sign else f"{int(x):,d}"
+    return f"{x:+.6g}" if sign else f"{x:.6g}"

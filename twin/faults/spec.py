@@ -19,8 +19,9 @@ from __future__ import annotations
 import math
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
+from twin.scenario.base import SectionModel
 from twin.scenario.distributions import Distribution
 
 #: Faults the deployment hardware looks up at the moment it acts (passive lookups).
@@ -57,11 +58,9 @@ def _all_is_a_list(value):
 ALL = "all"  # `nodes: all`: every node of the inventory
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
-class Fault(_Model):
+class Fault(SectionModel):
     """A fault: scheduled from `at_s` (`from_s`) for `for_s` seconds (forever when absent), or
     stochastic with `ttf`/`ttr` distributions (every figure in seconds)."""
 

@@ -4,7 +4,7 @@ BMCs and PXE boots).
 
 Rules of this file:
 - A World is a simpy Environment plus hardware ports, random streams and the event recorder.
-  SimWorld uses a plain Environment; LiveWorld uses one whose clock is real time and whose
+  The simulated world uses a plain Environment; the live world (twin/kernel/live.py) uses one whose clock is real time and whose
   blocking backend calls complete as events. Composition (all_of, any_of, interrupts, timeouts)
   therefore means the same thing in both worlds.
 - Workflows use only this class's methods; they never import simpy or a backend.

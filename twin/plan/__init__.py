@@ -1,2 +1,2 @@
-"""Capacity planning: `run: capacity` (run.py), its metrics (metrics.py), and
-`twin plan capacity` (search.py, cli.py): how many compute hosts a demand needs."""
+"""`twin plan capacity` (search.py, cli.py, batch.py, plot.py): how many compute hosts a demand
+needs, month by month, searched with replications of `run: capacity` (twin/runs/capacity.py)."""

@@ -1,4 +1,4 @@
-"""`twin plan capacity SCENARIO [options]`, and the digest `twin run` prints for a capacity run.
+"""`twin plan capacity SCENARIO [options]`.
 
 Rules: the table goes to stdout; progress (one line per step) to stderr unless --quiet; the plan's
 files go to --out (default reports/<scenario>-plan): plan.html (the plot), plan.json (every
@@ -39,8 +39,8 @@ def register(subparsers) -> None:
 def _cmd_plan_capacity(args) -> int:
     import sys
 
-    from twin.plan.search import PlanOptions, Planner, progress_echo
-    from twin.runner import problem_lines
+    from twin.plan.search import Planner, PlanOptions, progress_echo
+    from twin.runs import problem_lines
 
     options = PlanOptions(target_blocking=args.target_blocking, percentile=args.percentile, survive=args.survive,
                           months=args.months, replications=args.replications, hardware=args.hardware,
@@ -112,8 +112,8 @@ def plan_table(r) -> str:
 def write_plan(result, text: str, out: Path) -> None:
     import pandas as pd
 
+    from twin.fileio import atomic_write
     from twin.plan.plot import plan_html
-    from twin.runner import _atomic
 
     out.mkdir(parents=True, exist_ok=True)
     data = {
@@ -128,27 +128,7 @@ def write_plan(result, text: str, out: Path) -> None:
                                "point": None if mp.point is None else mp.point.as_dict()} for mp in plan]
                        for name, plan in result.candidates.items()},
     }
-    _atomic(out / "plan.json", lambda p: p.write_text(json.dumps(data, indent=2, allow_nan=True) + "\n"))
+    atomic_write(out / "plan.json", json.dumps(data, indent=2, allow_nan=True) + "\n")
     frame = pd.DataFrame([{k: v for k, v in p.as_dict().items() if k != "blocking"} for p in result.points])
-    _atomic(out / "points.csv", lambda p: frame.to_csv(p, index=False))
-    _atomic(out / "plan.html", lambda p: p.write_text(plan_html(result, text), encoding="utf-8"))
-
-
-def capacity_digest(summary: dict, out: Path) -> str:
-    """What `twin run` prints after a capacity run."""
-    c = summary["capacity"]
-    req, util, cloud = c["requests"], c["utilisation"], c["cloud"]
-    days = (c["window"]["end_s"] - c["window"]["start_s"]) / 86400
-    lines = [f"{summary['scenario']} (capacity, seed {summary['seed']}): {cloud['hosts']} compute hosts "
-             f"({cloud['profile']}), {days:.1f} days measured: {req['total']:,} boot requests, "
-             f"blocking {_pct(req['blocking'])}; utilisation RAM {_pct(util['ram_mean'])}, cores "
-             f"{_pct(util['cores_mean'])}, disk {_pct(util['disk_mean'])}, slots {_pct(util['slots_mean'])}"]
-    for reason, n in list(req["reasons"].items())[:3]:
-        lines.append(f"  {n:,} refused: {reason}")
-    ev = c["evacuation"]
-    if ev["host_failures"]:
-        lines.append(f"  {ev['host_failures']} host failure(s): {ev['evacuated']} VMs evacuated, {ev['lost']} lost")
-    if not cloud["within_profile"]:
-        lines.append(f"  more than {cloud['max_compute']} compute hosts under {cloud['profile']}")
-    lines.append(f"report: {out / 'report.html'}  events: {out / 'events.parquet'}  summary: {out / 'summary.json'}")
-    return "\n".join(lines)
+    atomic_write(out / "points.csv", lambda p: frame.to_csv(p, index=False))
+    atomic_write(out / "plan.html", plan_html(result, text))

@@ -32,10 +32,10 @@ from pathlib import Path
 
 import numpy as np
 
+from twin.cloud.capacity.config import HostHardware
 from twin.errors import InputError, TwinError
 from twin.inventory import get_profile
 from twin.plan.batch import run_points
-from twin.plan.config import HostHardware
 
 MONTH_KEY, HOSTS_KEY, DOWN_KEY, HARDWARE_KEY = ("workload.start_month", "capacity.compute_hosts",
                                                 "capacity.hosts_down", "capacity.host_hardware")
@@ -114,15 +114,12 @@ class PlanResult:
 
 class Planner:
     def __init__(self, scenario_path, options: PlanOptions, echo=None):
-        from twin.runner import resolve_inventory
-        from twin.scenario import load_scenario
+        from twin.runs import expect_kind, load_scenario, resolve_inventory
 
         self.path = Path(scenario_path).resolve()
         self.loaded = load_scenario(self.path)
         sc = self.loaded.scenario
-        if sc.run != "capacity":
-            raise PlanError(f"{scenario_path}: twin plan capacity needs a scenario with `run: capacity` "
-                            f"(this one has run: {sc.run}); see scenarios/capacity-reference.yaml")
+        expect_kind(self.loaded, "capacity", "twin plan capacity (see scenarios/capacity-reference.yaml)")
         self.inventory, self.warnings = resolve_inventory(self.loaded)
         self.sc = sc
         cfg = sc.capacity.plan
@@ -150,7 +147,7 @@ class Planner:
         else:
             known = ", ".join(["current", "all", *names]) if names else "current, all"
             raise PlanError(f"--hardware: no candidate named '{choice}' in capacity.plan.hardware (candidates: {known})")
-        from twin.plan.run import build_hosts
+        from twin.cloud.capacity.run import build_hosts
 
         self.current_hosts = len(build_hosts(sc, self.inventory))
         self.points: dict[tuple[str, int, int], Point] = {}
@@ -158,7 +155,7 @@ class Planner:
 
     # --- demand and bounds ----------------------------------------------------------------------
     def _host_capacity(self, hardware) -> np.ndarray:
-        from twin.plan.run import build_hosts
+        from twin.cloud.capacity.run import build_hosts
 
         sc = self.sc.model_copy(deep=True)
         if hardware is not None:
@@ -169,7 +166,7 @@ class Planner:
 
     def demand(self, month: int) -> tuple[float, np.ndarray]:
         """Mean VMs and mean (MB, vCPUs, GB, instances) running at month `month`, mid-window."""
-        from twin.plan.run import catalogue_for
+        from twin.cloud.capacity.run import catalogue_for
 
         cat = catalogue_for(self.sc)
         wl, cap = self.sc.workload, self.sc.capacity

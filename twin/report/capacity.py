@@ -8,7 +8,7 @@ evacuation, operations, hosts.
 
 Rules (as twin/report/html.py): self-contained (plotly.js inlined once, no network), every text
 from the inputs html-escaped, nothing shown beyond the summary (which is derived from the event
-log: twin/plan/metrics.py), the same inputs give the same bytes (fixed div ids).
+log: twin/cloud/capacity/metrics.py), the same inputs give the same bytes (fixed div ids).
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from html import escape
 
 import plotly.graph_objects as go
 
-from twin.report.gantt import hms
+from twin.timefmt import hms
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 1.5em; color: #212121; }

@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from twin.report.derive import STATE_ORDER, state_rank
+from twin.timefmt import hms  # noqa: F401  (re-exported: the report's time format)
 
 #: Colour per Ironic provision state; states not listed take FALLBACK colours in turn.
 STATE_COLOURS = {
@@ -34,14 +35,6 @@ MINUTES_FROM_S = 1800.0  # runs at least this long get a minutes axis
 ROW_PX = 16
 
 
-def hms(seconds: float) -> str:
-    """5123.4 -> '1:25:23'; NaN -> '—'."""
-    if seconds is None or math.isnan(seconds):
-        return "—"
-    total = int(round(seconds))
-    sign = "-" if total < 0 else ""
-    total = abs(total)
-    return f"{sign}{total // 3600}:{total % 3600 // 60:02d}:{total % 60:02d}"
 
 
 def state_colours(states) -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""The run report: one self-contained HTML page for an operator reading it at 2am.
+"""The report of a deployment: one self-contained HTML page for an operator reading it at 2am
+(operations and capacity runs have their own pages: operations.py, capacity.py).
 
 Contents, top to bottom: the header (scenario, backend, seed, outcome, makespan, node counts by
 final state), the failures and their causes, the Gantt chart of provision states with the TripleO
@@ -16,13 +17,12 @@ Rules:
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from html import escape
 from pathlib import Path
 
 import pandas as pd
 
+from twin.fileio import atomic_write
 from twin.report import derive, gantt
 from twin.report.derive import state_intervals  # noqa: F401  (public helper, re-exported)
 
@@ -56,17 +56,9 @@ details summary { cursor: pointer; margin: .8em 0 .4em 0; }
 """
 
 
-def render_report(events: pd.DataFrame, summary: dict) -> str:
-    """The whole report as one HTML document (a str)."""
+def render_deploy_report(events: pd.DataFrame, summary: dict) -> str:
+    """The whole report of a deployment as one HTML document (a str)."""
     summary = summary or {}
-    if summary.get("run") == "capacity":  # a capacity run has its own page (twin/report/capacity.py)
-        from twin.report.capacity import render_capacity_report
-
-        return render_capacity_report(events, summary)
-    if summary.get("run") == "operations":  # an operations run has its own page (twin/report/operations.py)
-        from twin.report.operations import render_operations_report
-
-        return render_operations_report(events, summary)
     log = derive.normalise(events)
     end_s = derive.end_time(log, summary)
     intervals = derive.state_intervals(log, end_s)
@@ -103,25 +95,10 @@ def gantt_figure(events: pd.DataFrame, summary: dict, max_nodes: int = MAX_GANTT
 
 
 def write_report(events: pd.DataFrame, summary: dict, path) -> Path:
-    """Render and write atomically (a temp file in the same directory, then os.replace)."""
+    """Render a deployment's report and write it atomically."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = render_report(events, summary)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes it 0600; a report is for reading
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
+    return atomic_write(path, render_deploy_report(events, summary))
 
 
 def _header(log: pd.DataFrame, summary: dict, nodes: pd.DataFrame, end_s: float) -> str:

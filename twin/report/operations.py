@@ -23,7 +23,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from twin.report.capacity import CSS
-from twin.report.gantt import hms
+from twin.timefmt import hms
 
 MAX_ROWS_OPEN = 50  # longer tables are folded (<details>)
 MAX_BUCKETS = 300

@@ -1,4 +1,4 @@
-"""Load a scenario YAML file into a validated `Scenario`, or fail with every problem located.
+"""Load a scenario YAML file into a validated scenario model, or fail with every problem located.
 
 Rules: the only exceptions that leave `load_scenario` are UnreadableError (cannot read or parse
 the file) and InputError (the content breaks the schema); each problem names the file, the line
@@ -13,12 +13,12 @@ import yaml
 from pydantic import ValidationError
 
 from twin.errors import InputError, Problem, UnreadableError
-from twin.scenario.schema import Scenario, TimingProfile
+from twin.scenario.schema import ScenarioBase, TimingProfile  # noqa: F401  (ScenarioBase: a type)
 
 
 @dataclass
 class LoadedScenario:
-    scenario: Scenario
+    scenario: "ScenarioBase"  # the composed Scenario of twin/runs/scenario.py
     path: Path
     _root: yaml.Node | None
 
@@ -26,8 +26,8 @@ class LoadedScenario:
         """The 1-based line of the value at `loc` (e.g. ("faults", 2, "node")) in the file."""
         return _line_of(self._root, loc)
 
-    def problem(self, loc: tuple, message: str) -> Problem:
-        return Problem(str(self.path), self.line_of(*loc), _dotted(loc), message)
+    def problem(self, loc: tuple, message: str, severity: str = "error") -> Problem:
+        return Problem(str(self.path), self.line_of(*loc), _dotted(loc), message, severity)
 
     def resolve(self, relative: str) -> Path:
         """A path written in the scenario, taken relative to the scenario file's folder."""
@@ -112,8 +112,9 @@ def _validate(model, data: dict, path: Path, root):
         raise InputError(problems) from None
 
 
-def load_scenario(path: str | Path, timing_profile: str | Path | None = None) -> LoadedScenario:
-    """Load and validate a scenario; `timing_profile` (a file with `timing:` and/or `network:`
+def load_scenario(path: str | Path, timing_profile: str | Path | None = None, *, model) -> LoadedScenario:
+    """Load and validate a scenario against `model` (the scenario composed of every run kind's
+    sections: twin/runs/scenario.py); `timing_profile` (a file with `timing:` and/or `network:`
     sections, such as `twin calibrate` writes) overrides the scenario's keys of those sections."""
     path = Path(path)
     root, data = _parse(path, "scenario")
@@ -124,7 +125,7 @@ def load_scenario(path: str | Path, timing_profile: str | Path | None = None) ->
         for section in ("timing", "network"):
             if section in profile:
                 data[section] = {**(data.get(section) or {}), **(profile[section] or {})}
-    return LoadedScenario(_validate(Scenario, data, path, root), path, root)
+    return LoadedScenario(_validate(model, data, path, root), path, root)
 
 
 # pydantic puts the union member's tag in the error location (e.g. "lognormal"); users never wrote it

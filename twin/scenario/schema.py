@@ -2,28 +2,25 @@
 
 Rules: every figure has a default taken from the real system (its source in the comment, or
 *inferred* where it is our own estimate) and may be overridden; unknown keys are errors (a typo
-must not silently fall back to a default); `twin schema` prints the JSON Schema of `Scenario`.
+must not silently fall back to a default). This module holds the sections every run shares; the
+whole `Scenario` (with each run kind's sections) is composed in twin/runs/scenario.py, and
+`twin schema` prints its JSON Schema.
 """
 from __future__ import annotations
 
-from typing import Literal
+from pydantic import Field, model_validator
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-
+from twin.scenario.base import SectionModel
 from twin.scenario.distributions import Distribution, fixed, lognormal, uniform
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-
-class HardwareSpec(_Model):
+class HardwareSpec(SectionModel):
     cpus: int = Field(12, gt=0)
     memory_mib: int = Field(65536, gt=0)
     disk_gib: int = Field(2048, gt=0)
 
 
-class GeneratedInventory(_Model):
+class GeneratedInventory(SectionModel):
     """A synthetic inventory: how many nodes of each role, all of one hardware profile."""
 
     undercloud: int = Field(1, ge=0)
@@ -37,7 +34,7 @@ class GeneratedInventory(_Model):
     hardware: HardwareSpec = HardwareSpec()
 
 
-class RoleCounts(_Model):
+class RoleCounts(SectionModel):
     """How many nodes of each optional role the installer assigns to rows without a role
     (Helion fills Undercloud 1, Control 3, Swift 2 first; these are the rest, before Compute)."""
 
@@ -47,7 +44,7 @@ class RoleCounts(_Model):
     so_swift_storage: int = Field(0, ge=0)
 
 
-class InventorySource(_Model):
+class InventorySource(SectionModel):
     """Either `file:` (baremetal.csv or instackenv.json, relative to the scenario) or `generate:`."""
 
     file: str | None = None
@@ -61,7 +58,7 @@ class InventorySource(_Model):
         return self
 
 
-class Timing(_Model):
+class Timing(SectionModel):
     """Durations in seconds. Distributions: a number, or {dist: lognormal, median, sigma},
     {dist: uniform, low, high}, {dist: normal, mean, sd}, {dist: exponential, mean}."""
 
@@ -93,22 +90,14 @@ class Timing(_Model):
     heat_stack_timeout_s: float = Field(3600.0, gt=0)  # Heat stack timeout: 60 min (240 on slow hw)
 
 
-class Network(_Model):
+class Network(SectionModel):
     management_gbps: float = Field(10.0, gt=0)  # the shared 10 GbE management network
     nic_gbps: float = Field(10.0, gt=0)  # each node's PXE NIC (Helion: >= 1x10 GbE with PXE)
     deploy_ramdisk_mib: float = Field(250.0, gt=0)  # *inferred*: deploy kernel + ramdisk
     image_gib: float = Field(10.0, gt=0)  # *inferred*: a 100 Mb/s NIC adds ~15 min (TripleO demo)
 
 
-# Faults: one vocabulary for deployment and operations, in both worlds (twin/faults/spec.py).
-from twin.faults.spec import Fault, FaultKind  # noqa: E402,F401  (re-exported: Fault is part of this schema)
-from twin.cloud.ha.params import HaParams, Operations  # noqa: E402
-from twin.cloud.nova.config import NovaConfig  # noqa: E402
-from twin.cloud.workload.config import Workload  # noqa: E402
-from twin.plan.config import CapacityConfig  # noqa: E402
-
-
-class TimingProfile(_Model):
+class TimingProfile(SectionModel):
     """A file of timing and network figures that overrides a scenario's (`twin run --timing`),
     such as `twin calibrate` fits to a live run."""
 
@@ -116,28 +105,14 @@ class TimingProfile(_Model):
     network: Network | None = None
 
 
-class Scenario(_Model):
+class ScenarioBase(SectionModel):
+    """What every scenario has, whatever it runs. The whole scenario adds each run kind's
+    sections to this (twin/runs/scenario.py), so this package imports nothing above it."""
+
     name: str = Field(min_length=1)
     description: str = ""
     seed: int = Field(42, ge=0)
     inventory: InventorySource
     limits_profile: str = "kvm-30x40"
-    policy: Literal["carry-on", "helion"] = Field(
-        "carry-on", description="carry-on: a failed node is recorded and the rest go on; "
-        "helion: any failure restarts the installation from the beginning (the 1.x installer)")
-    max_attempts: int = Field(3, ge=1, description="installation attempts under the helion policy")
-    run: Literal["deploy", "operations", "capacity"] = Field(
-        "deploy", description="deploy: the TripleO deployment; operations: an already-deployed cloud operating "
-        "for operations.duration_s under its faults (twin/cloud/ha); capacity: the workload on the Nova "
-        "model of the compute hosts (twin/cloud/nova, twin/plan)")
     timing: Timing = Timing()
     network: Network = Network()
-    faults: list[Fault] = []
-    failure_domains: dict[str, list[str]] = Field(
-        default_factory=dict, description="named node groups that fail together (rack, power domain)")
-    operations: Operations = Operations()
-    ha: HaParams = HaParams()
-    # run: capacity (docs/capacity.md)
-    nova: NovaConfig = NovaConfig()
-    workload: Workload = Workload()
-    capacity: CapacityConfig = CapacityConfig()

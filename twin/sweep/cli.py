@@ -38,14 +38,20 @@ def register(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args) -> int:
-    from twin.sweep import SweepError, SweepInterrupted, format_summary, parse_sets, run_sweep
+    from twin.sweep import (
+        SweepError,
+        SweepInterrupted,
+        format_summary,
+        parse_sets,
+        run_sweep,
+    )
     from twin.sweep.executors import default_workers
 
     try:
         axes = parse_sets(args.sets)
         out = Path(args.out) if args.out else None
         if out is None:
-            from twin.scenario import load_scenario
+            from twin.runs import load_scenario
 
             out = Path("reports") / f"{load_scenario(args.scenario).scenario.name}-sweep"
         workers = args.workers if args.workers is not None else (1 if args.scheduler else default_workers())

@@ -21,8 +21,16 @@ import pandas as pd
 
 from twin.errors import TwinError
 from twin.sweep.executors import InlineExecutor, make_executor
-from twin.sweep.spec import (RESERVED_COLUMNS, SweepError, SweepPlan, SweepUsageError, _jsonable, _yaml_text,
-                             column_value, plan_sweep)
+from twin.sweep.spec import (
+    RESERVED_COLUMNS,
+    SweepError,
+    SweepPlan,
+    SweepUsageError,
+    _jsonable,
+    _yaml_text,
+    column_value,
+    plan_sweep,
+)
 from twin.sweep.stats import estimate, is_proportion
 from twin.sweep.store import SweepStore, write_atomically
 from twin.sweep.tasks import Task, run_task

@@ -44,7 +44,7 @@ class ProcessExecutor:
         ctx = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
                                           else "spawn")
         if ctx.get_start_method() == "forkserver":
-            ctx.set_forkserver_preload(["twin.sweep.tasks", "twin.runner"])
+            ctx.set_forkserver_preload(["twin.sweep.tasks", "twin.runs"])
         self.slots = workers
         self.label = f"{workers} local worker processes"
         self._pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=warm_up)

@@ -29,7 +29,8 @@ import yaml
 from pydantic import ValidationError
 
 from twin.errors import InputError, TwinError
-from twin.scenario import LoadedScenario, Scenario, load_scenario
+from twin.runs import Scenario, load_scenario
+from twin.scenario import LoadedScenario
 
 #: Columns every results row has besides its parameters and metrics.
 RESERVED_COLUMNS = ("point", "replication", "seed", "wall_s")
@@ -338,7 +339,7 @@ def plan_sweep(scenario_path, replications: int, axes: dict[str, list] | None = 
     points = build_points(base, axis_list)
     base_seed = loaded.scenario.seed if seed is None else seed
 
-    from twin.runner import problem_lines, resolve_inventory
+    from twin.runs import problem_lines, resolve_inventory
 
     inputs: dict[str, str] = {}
     warnings: list[str] = []

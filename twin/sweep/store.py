@@ -17,9 +17,9 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
 
+from twin import fileio
 from twin.sweep.spec import SweepError, SweepUsageError
 
 MANIFEST = "sweep.json"
@@ -87,19 +87,9 @@ class SweepStore:
 
 
 def atomic_write(path: Path, text: str, prefix: str | None = None) -> None:
-    write_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), prefix)
+    write_atomically(path, text)
 
 
 def write_atomically(path: Path, write, prefix: str | None = None) -> None:
-    """Write through `write(tmp_path)` to a temporary file beside `path`, flush it to disk, rename."""
-    fd, tmp = tempfile.mkstemp(prefix=prefix or f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """The project's atomic writer (twin/fileio.py)."""
+    fileio.atomic_write(path, write)

@@ -1,4 +1,4 @@
-"""One sweep task: a (point, replication) pair run by `twin.runner.simulate`, anywhere.
+"""One sweep task: a (point, replication) pair run by `twin.runs.simulate`, anywhere.
 
 Rules: a Task is plain picklable data (the scenario's absolute path, the point's scenario mapping,
 the seed), so the same task runs in this process, in a local worker process or on a Dask worker;
@@ -34,8 +34,8 @@ _PREPARED_MAX = 16
 
 
 def _prepared(path: str, mapping: dict):
-    from twin.runner import resolve_inventory
-    from twin.scenario import LoadedScenario, Scenario
+    from twin.runs import Scenario, resolve_inventory
+    from twin.scenario import LoadedScenario
 
     key = path + "\0" + json.dumps(mapping, sort_keys=True, default=str)
     hit = _PREPARED.get(key)
@@ -50,7 +50,7 @@ def _prepared(path: str, mapping: dict):
 
 def run_task(task: Task) -> dict:
     """Simulate one replication of one point; return its results row."""
-    from twin.runner import simulate
+    from twin.runs import simulate
 
     scenario, inventory = _prepared(task.scenario_path, task.mapping)
     t0 = time.perf_counter()
@@ -79,7 +79,7 @@ def warm_up() -> bool:
     """Import what a task needs (run once per local worker process, before the first task)."""
     import signal
 
-    import twin.runner  # noqa: F401
+    import twin.runs  # noqa: F401
 
     # Ctrl-C is the parent's to handle: it cancels, keeps finished parts and stops the workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)

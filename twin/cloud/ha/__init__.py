@@ -1,5 +1,5 @@
-"""The HA control plane of a Helion overcloud (../shared/DOMAIN.md section 4) and what its users
-experience. Modules, each a small state machine with its transitions as a data table:
+"""The HA control plane of a Helion overcloud (docs/domain.md, the control plane) and what its
+users experience. Modules, each a small state machine with its transitions as a data table:
 
     params.py      every figure, with its default and source (scenario keys `ha:`, `operations:`)
     liveness.py    what the model reads from a world: node up, reachability, services running
@@ -10,11 +10,8 @@ experience. Modules, each a small state machine with its transitions as a data t
     singletons.py  cinder-volume, Sherpa, nova-consoleauth and their manual failover
     plane.py       the control plane: the above wired together, a request's path through the VIP
     clients.py     synthetic API clients (sampled requests with outcome and latency)
-    operations.py  the `run: operations` kind: world, faults, plane, clients, summary, metrics
     summary.py     availability, outages, VIP moves, metrics and the digest, from the event log
-    live.py        the live world's liveness (power states polled through BMCs) and power faults
 
-The scenario schema includes params.py, which needs the scenario's distributions: this __init__
-imports twin.scenario first, so that either package can be imported first.
+The `run: operations` kind that runs it lives in twin/runs/operations.py; the live world's
+liveness and fault targets in real_backends/ops.py, the simulated world's in twin/sim/ops.py.
 """
-import twin.scenario  # noqa: F401,E402  (import order: see above)

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from twin.cloud.ha.liveness import Watchers
 from twin.errors import BmcError, TwinError
-from twin.faults.validate import helion_named
 from twin.kernel.world import WaitTimeout
 from twin.record.events import NodeLiveness
 from twin.workflows.power import PowerDriver
@@ -127,68 +126,3 @@ class BmcTargets:
         if name.startswith("__"):
             raise AttributeError(name)
         raise TwinError(f"the live world cannot apply '{name}' faults (only {', '.join(sorted(LIVE_KINDS))})")
-
-
-def live_problems(sc) -> list[str]:
-    """Why this scenario cannot run as a live drill (empty when it can)."""
-    problems = []
-    if sc.run != "operations":
-        problems.append("not an operations scenario")
-    for i, fault in enumerate(sc.faults):
-        if fault.kind not in LIVE_KINDS:
-            problems.append(f"faults[{i}]: {fault.kind} cannot be applied to live nodes "
-                            f"(only {', '.join(sorted(LIVE_KINDS))} through the BMC)")
-        if fault.node == "seed":
-            problems.append(f"faults[{i}]: the seed VM is not part of a live inventory")
-    return problems
-
-
-def power_on_all(world, nodes, timing):
-    """Power every node on through its BMC (concurrently); {node: up} as the BMCs then report."""
-    def one(node):
-        driver = PowerDriver(world, node, timing)
-        try:
-            yield from driver.set_power("on")
-            return (yield from driver.power_state()) == "on"
-        except BmcError:
-            return False
-
-    procs = {n.name: world.process(one(n)) for n in nodes}
-    yield world.all_of(procs.values())
-    return {name: bool(p.value) for name, p in procs.items()}
-
-
-def operate_live(sc, inventory, seed: int, backend: str = "lab", lab_dir=None, boot_bind=("127.0.0.1", 0),
-                 progress: bool = False, poll_s: float = POLL_S):
-    """An operations run (a drill) on live hardware; a RunResult like a simulated one."""
-    from real_backends.hardware import LiveHardware
-    from twin.cloud.ha.operations import operate
-    from twin.kernel.live import make_live_world
-    from twin.record.recorder import Recorder
-
-    problems = live_problems(sc)
-    if problems:
-        raise TwinError("this scenario cannot run live: " + "; ".join(problems))
-    sc, nodes, names = helion_named(sc, inventory.active)
-
-    def hardware(w):
-        if backend == "lab":
-            return LiveHardware.for_lab(w, lab_dir, nodes)
-        return LiveHardware(w, nodes, boot_host=boot_bind[0], boot_port=boot_bind[1])
-
-    bring_up = make_live_world(seed, Recorder(), hardware)
-    with bring_up.env:
-        up = bring_up.run(until=bring_up.process(power_on_all(bring_up, nodes, sc.timing)))
-    down = [n for n, ok in up.items() if not ok]
-    if down:
-        raise TwinError(f"could not power on {', '.join(down)} through their BMCs before the drill")
-
-    world = make_live_world(seed, Recorder(), hardware)
-    with world.env:
-        liveness = BmcLiveness(world, nodes, sc.timing, poll_s, initial=up)
-        targets = BmcTargets(world, liveness, nodes, sc.timing)
-        liveness.start()
-        result = operate(world, sc, nodes, liveness, targets, seed, backend, progress)
-        result.summary["live_nodes"] = names
-        result.summary["liveness_polls"] = liveness.polls
-        return result

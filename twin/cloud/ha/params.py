@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from twin.scenario.base import SectionModel
 from twin.scenario.distributions import Distribution, fixed, lognormal
 
 YEAR_S = 365 * 86400.0
@@ -23,11 +24,9 @@ NEEDS = ("db", "rpc", "cinder_volume", "swift_storage")
 SINGLETONS = ("cinder_volume", "sherpa", "consoleauth")
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
-class Keepalived(_Model):
+class Keepalived(SectionModel):
     """keepalived VRRP for the VIP (Helion's keepalived.conf on the controllers)."""
 
     advert_interval_s: float = Field(1.0, gt=0)  # advert_int 1 (keepalived.conf; RFC 3768 default)
@@ -47,7 +46,7 @@ class Keepalived(_Model):
         return self
 
 
-class HAProxy(_Model):
+class HAProxy(SectionModel):
     """HAProxy on every controller; only the VIP holder's carries traffic (Helion haproxy.cfg)."""
 
     inter_s: float = Field(2.0, gt=0)  # `check inter 2000`
@@ -58,7 +57,7 @@ class HAProxy(_Model):
     balance: Literal["source", "roundrobin"] = "source"  # `balance source`: a client stays on one backend
 
 
-class Galera(_Model):
+class Galera(SectionModel):
     """Galera (Percona XtraDB Cluster) on the controllers, reached through HAProxy's MySQL
     listener, which sends every query to one node (the others are `backup` servers)."""
 
@@ -74,7 +73,7 @@ class Galera(_Model):
     donor_blocks: bool = False  # wsrep_sst_method=xtrabackup-v2 (PXC 5.6 default): the donor keeps serving
 
 
-class RabbitMQ(_Model):
+class RabbitMQ(SectionModel):
     """RabbitMQ on the controllers, clustered, mirrored queues, not behind the VIP."""
 
     partition_handling: Literal["pause_minority", "ignore"] = "pause_minority"  # Helion rabbitmq.config
@@ -84,7 +83,7 @@ class RabbitMQ(_Model):
     client_retry_max_s: float = Field(30.0, ge=0)  # oslo.messaging rabbit_interval_max 30
 
 
-class Singletons(_Model):
+class Singletons(SectionModel):
     """Services that run on one controller only; moving them is an operator's job."""
 
     cinder_volume: str | None = "controller0"  # Helion 1.x: cinder-volume on controller0 (manual move)
@@ -93,7 +92,7 @@ class Singletons(_Model):
     failover_s: Distribution = lognormal(1800.0, 0.5)  # *inferred*: page, diagnose, move the service
 
 
-class ApiService(_Model):
+class ApiService(SectionModel):
     needs: list[Literal["db", "rpc", "cinder_volume", "swift_storage"]] = Field(default_factory=lambda: ["db"])
     latency_s: Distribution = lognormal(0.1, 0.4)  # *inferred*: one API call answered
 
@@ -111,7 +110,7 @@ def _default_services() -> dict[str, ApiService]:
     }
 
 
-class HaParams(_Model):
+class HaParams(SectionModel):
     """The HA control plane of ../shared/DOMAIN.md section 4, every figure a parameter."""
 
     keepalived: Keepalived = Keepalived()
@@ -129,7 +128,7 @@ class HaParams(_Model):
         return self
 
 
-class Clients(_Model):
+class Clients(SectionModel):
     """Synthetic API clients: each request goes through the VIP and is recorded with its outcome
     and latency. For drills; a year of them is too many events (leave `clients` out: the
     availability is computed exactly from the services' up/down intervals anyway)."""
@@ -144,7 +143,7 @@ class Clients(_Model):
     until_s: float | None = Field(None, gt=0)
 
 
-class Operations(_Model):
+class Operations(SectionModel):
     """An already-deployed cloud, operating: for how long, who repairs, who clients are."""
 
     duration_s: float = Field(YEAR_S, gt=0)  # one year

@@ -240,7 +240,7 @@ def operations_metrics(summary: dict) -> dict[str, float]:
 
 def operations_digest(summary: dict, out) -> str:
     """The few lines `twin run` prints after an operations run."""
-    from twin.report.gantt import hms
+    from twin.timefmt import hms
 
     o = summary["operations"]
     a = o["availability"]

@@ -13,7 +13,3 @@
     log.py        VmLog: the columnar VM event log every metric is derived from
     config.py     the scenario's `nova:` section
 """
-
-# The scenario schema imports this package's config.py (its section of a scenario), and config.py
-# needs the scenario's Distribution: load the scenario package first, whichever is imported first.
-import twin.scenario  # noqa: E402,F401

@@ -6,18 +6,15 @@ are checked against the model's registries.
 """
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from twin.cloud.nova.filters import DEFAULT_FILTERS, FILTERS
 from twin.cloud.nova.weighers import WEIGHERS
+from twin.scenario.base import SectionModel
 from twin.scenario.distributions import Distribution, lognormal
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-
-class FlavorSpec(_Model):
+class FlavorSpec(SectionModel):
     """A flavor of the cloud besides the built-in m1.* set."""
 
     name: str = Field(min_length=1)
@@ -30,7 +27,7 @@ class FlavorSpec(_Model):
                                         description="matched by ComputeCapabilitiesFilter against host capabilities")
 
 
-class QuotaLimits(_Model):
+class QuotaLimits(SectionModel):
     """Per-project limits; -1 = unlimited (Nova's convention)."""
 
     instances: int = Field(10, ge=-1)  # Juno quota_instances
@@ -41,12 +38,12 @@ class QuotaLimits(_Model):
         return (self.instances, self.cores, self.ram_mb)
 
 
-class Quotas(_Model):
+class Quotas(SectionModel):
     default: QuotaLimits = QuotaLimits()
     tenants: dict[str, QuotaLimits] = Field(default_factory=dict, description="a project's own limits")
 
 
-class NovaConfig(_Model):
+class NovaConfig(SectionModel):
     # allocation ratios and reserves (DOMAIN.md s7; Juno nova.conf defaults)
     ram_allocation_ratio: float = Field(1.5, gt=0)
     cpu_allocation_ratio: float = Field(16.0, gt=0)

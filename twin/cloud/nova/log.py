@@ -8,7 +8,7 @@ Rules:
 - Each action has a fixed effect on its row's host: +1 (the VM's flavor is claimed there),
   -1 (released there) or 0 (`DELTA`). A resize or a move is two rows (claim on the destination,
   release on the source), so replaying the deltas per host gives each host's usage at any time:
-  the metrics (twin/plan/metrics.py) are derived from this log alone.
+  the metrics (twin/cloud/capacity/metrics.py) are derived from this log alone.
 - As event-table rows (twin/record/events.py, kind "vm"): subject = "<tenant>/vm<n>",
   name = action, detail = flavor, cause = host (rows on a host) or the reason (refusals),
   value = the row's delta (+1/-1), the image size in GiB for snapshots, else NaN.

@@ -19,24 +19,23 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
+from twin.scenario.base import SectionModel
 from twin.scenario.distributions import Distribution, fixed
 
 #: 365.25 / 12 days: the month of `growth_per_month`.
 MONTH_S = 365.25 / 12 * 86400
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
-class Daily(_Model):
+class Daily(SectionModel):
     amplitude: float = Field(0.0, ge=0, le=1, description="0: flat; 1: the rate touches 0 at the trough")
     peak_hour: float = Field(14.0, ge=0, lt=24)
 
 
-class Actions(_Model):
+class Actions(SectionModel):
     """What a tenant does to its running VMs, as rates per VM and day (0: never)."""
 
     resize_per_day: float = Field(0.0, ge=0)
@@ -49,7 +48,7 @@ class Actions(_Model):
         return self.resize_per_day > 0 or self.suspend_per_day > 0 or self.snapshot_per_day > 0
 
 
-class Tenant(_Model):
+class Tenant(SectionModel):
     name: str = Field(min_length=1)
     rate_per_hour: float = Field(gt=0, description="boot requests per hour, weekly mean, at month 0")
     growth_per_month: float = Field(0.0, gt=-1, description="compound growth of the rate per month")
@@ -80,7 +79,7 @@ class Tenant(_Model):
         return mix
 
 
-class Trace(_Model):
+class Trace(SectionModel):
     """A recorded workload: CSV or Parquet with columns submit_s, lifetime_s, flavor (or vcpus,
     memory_mb, disk_gb) and optionally tenant (see trace.py)."""
 
@@ -90,7 +89,7 @@ class Trace(_Model):
     _resolved: object = PrivateAttr(default=None)  # set by the capacity checks: (path, parsed rows)
 
 
-class Workload(_Model):
+class Workload(SectionModel):
     start: Literal["steady", "empty"] = "steady"
     start_month: float = Field(0.0, ge=0, description="the month of growth at which measurement starts")
     month_s: float = Field(MONTH_S, gt=0)

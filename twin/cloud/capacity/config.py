@@ -11,14 +11,12 @@ whole run (the largest first): the "surviving N host failures" condition.
 """
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from twin.scenario.base import SectionModel
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-
-class HostHardware(_Model):
+class HostHardware(SectionModel):
     cpus: int = Field(gt=0)
     memory_mib: int = Field(gt=0)
     disk_gib: int = Field(gt=0)
@@ -28,7 +26,7 @@ class NamedHardware(HostHardware):
     name: str = Field(min_length=1)
 
 
-class HostOutage(_Model):
+class HostOutage(SectionModel):
     """A scheduled host failure or maintenance: from `at_s` for `for_s` (failure: forever without)."""
 
     host: str = Field(min_length=1)
@@ -36,7 +34,7 @@ class HostOutage(_Model):
     for_s: float | None = Field(None, gt=0)
 
 
-class PlanConfig(_Model):
+class PlanConfig(SectionModel):
     """Defaults of `twin plan capacity` (its options override them)."""
 
     target_blocking: float = Field(0.01, gt=0, lt=1, description="blocking probability to stay under")
@@ -49,7 +47,7 @@ class PlanConfig(_Model):
     max_hosts: int = Field(2000, ge=1, description="stop searching beyond this many hosts")
 
 
-class CapacityConfig(_Model):
+class CapacityConfig(SectionModel):
     warmup_s: float = Field(3 * 86400.0, ge=0, description="simulated time before measuring (*inferred*: "
                             "a few days settles daily cycles after a steady start)")
     duration_s: float = Field(28 * 86400.0, gt=0, description="simulated time measured")

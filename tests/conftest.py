@@ -1,9 +1,9 @@
-"""Run a small operations scenario in the simulated world (a generated cloud)."""
+"""Fixtures shared by the test folders: `operate` runs a small operations scenario in the simulated
+world (a generated cloud), for tests/faults and tests/ha."""
 import pytest
 
 from twin.inventory import generate_from_spec
-from twin.runner import simulate
-from twin.scenario import Scenario
+from twin.runs import Scenario, simulate
 
 
 def build(faults=(), duration_s=3600.0, operations=None, timing=None, ha=None, failure_domains=None,

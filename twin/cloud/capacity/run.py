@@ -10,7 +10,7 @@ Rules:
 - Host failures also come from the scenario's `faults:` when it has any that stop a compute
   node (twin/faults), through the same `host_failed` / `host_recovered` entry points.
 - `capacity_problems` checks what the schema alone cannot (flavor and host names, traces, a
-  steady start's finite mean, the profile's limits) and is run by runner.resolve_inventory, so a
+  steady start's finite mean, the profile's limits) and is run before the run (twin/runs/capacity.py), so a
   bad scenario is refused, located, before anything runs.
 - The summary and metrics come from the run's logs (metrics.py); the event table is built only
   when asked for (`CapacityResult.events`), since sweeps and plans never need it.
@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from twin.cloud.capacity.faults import ignored_faults, wire_host_faults
+from twin.cloud.capacity.metrics import CapacityData, derive, flat_metrics
 from twin.cloud.nova.cloud import NovaCloud, NovaSettings
 from twin.cloud.nova.filters import resolve as resolve_filters
 from twin.cloud.nova.flavors import M1_FLAVORS, Catalogue, Flavor
@@ -36,10 +38,9 @@ from twin.errors import InputError, Problem
 from twin.inventory import get_profile
 from twin.inventory.model import Hardware, Role
 from twin.kernel.sim import make_sim_world
-from twin.plan.metrics import CapacityData, derive, flat_metrics
 from twin.record.events import COLUMNS, RunMark
 from twin.record.recorder import Recorder
-from twin.runner import RunResult
+from twin.record.result import RunResult
 
 
 # --- checks -------------------------------------------------------------------------------------
@@ -56,8 +57,6 @@ def capacity_problems(sc, inventory, resolve=lambda p: Path(p)) -> tuple[list, l
     the scenario into a real one. Parses each trace (its problems raise InputError at once, naming
     the trace file) and keeps it on the scenario for the run."""
     errors, warnings = [], []
-    if sc.run != "capacity":
-        return errors, warnings
     cat = catalogue_for(sc)
     names = set(cat.names())
     profile = get_profile(sc.limits_profile)
@@ -108,14 +107,8 @@ def capacity_problems(sc, inventory, resolve=lambda p: Path(p)) -> tuple[list, l
             rows = read_trace(path, names, tr.format)  # InputError naming the trace file, line and column
             tr._resolved = (str(path), rows)
         tenant_names |= set(tr._resolved[1].tenants())
-    if sc.faults:
-        try:
-            from twin.plan.faults import ignored_faults
-        except ImportError:
-            ignored_faults = None
-        if ignored_faults is not None:
-            for i, why in ignored_faults(sc, inventory, host_names):
-                warnings.append((("faults", i, "kind"), why))
+    for i, why in ignored_faults(sc, inventory, host_names):
+        warnings.append((("faults", i, "kind"), why))
     if not sc.workload.tenants and not sc.workload.traces:
         warnings.append((("workload",), "no tenants and no traces: nothing will ask for a VM"))
     for t in sorted(quota_tenants - tenant_names):
@@ -277,10 +270,6 @@ class CapacityRun:
 
     def _wire_faults(self) -> None:
         """Faults from the scenario's `faults:` list that stop compute nodes (see module docstring)."""
-        try:
-            from twin.plan.faults import wire_host_faults
-        except ImportError:  # a tree without the faults vocabulary (twin/faults)
-            return
         wire_host_faults(self.world, self.sc, self.cloud, self.inventory)
 
     def run(self) -> None:
@@ -367,6 +356,7 @@ class CapacityResult(RunResult):
 
     def __init__(self, summary: dict, run: CapacityRun):
         self.summary = summary
+        self.metrics = dict(summary["metrics"])
         self.out_dir = None
         self._run = run
         self._events = None
@@ -377,7 +367,4 @@ class CapacityResult(RunResult):
             self._events = self._run.events()
         return self._events
 
-    @property
-    def metrics(self) -> dict[str, float]:
-        return dict(self.summary["metrics"])
 

@@ -1,0 +1,67 @@
+"""What `twin compare` shows of two deployments beyond their metrics (twin/analysis/compare.py):
+a simulated and a live run (or any two) node by node.
+
+Rules: nodes are matched by name; for each, the sequences of provision states must be equal
+(the verdict), and each step's duration is shown for both runs (twin/report/steps.py defines
+them). The comparison is of the last installation attempt of each run.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from twin.report.steps import STEPS, node_steps, state_sequences
+
+
+def compare_deployments(a, b) -> dict:
+    """Two deployments' provision-state sequences and step durations, node by node."""
+    seq_a, seq_b = state_sequences(a.events), state_sequences(b.events)
+    steps_a, steps_b = node_steps(a.events), node_steps(b.events)
+    nodes = sorted(set(seq_a) | set(seq_b))
+    per_node = []
+    for node in nodes:
+        da = dict(zip(steps_a[steps_a.node == node].step, steps_a[steps_a.node == node].duration_s))
+        db = dict(zip(steps_b[steps_b.node == node].step, steps_b[steps_b.node == node].duration_s))
+        per_node.append({"node": node, "states_a": seq_a.get(node), "states_b": seq_b.get(node),
+                         "same_states": seq_a.get(node) == seq_b.get(node),
+                         "steps": {s: (da.get(s), db.get(s)) for s in STEPS if s in da or s in db}})
+    medians = []
+    for step in STEPS:
+        ma = steps_a[steps_a.step == step].duration_s.median()
+        mb = steps_b[steps_b.step == step].duration_s.median()
+        if pd.notna(ma) or pd.notna(mb):
+            medians.append({"step": step, "median_a_s": _num(ma), "median_b_s": _num(mb)})
+    da, db = a.summary["deployment"], b.summary["deployment"]
+    return {"nodes": per_node, "step_medians": medians,
+            "makespan_s": (da["makespan_s"], db["makespan_s"]), "outcome": (da["outcome"], db["outcome"]),
+            "same_states": all(n["same_states"] for n in per_node)}
+
+
+def _num(x):
+    return None if pd.isna(x) else round(float(x), 3)
+
+
+def render_deployments(result: dict) -> str:
+    lines = [
+             f"outcome: {result['outcome'][0]} | {result['outcome'][1]};  makespan: "
+             f"{result['makespan_s'][0]:.1f} s | {result['makespan_s'][1]:.1f} s", "",
+             f"{'node':<22}{'states':<10}" + "".join(f"{s:>20}" for s in ("pxe_boot", "local_boot", "deploy"))]
+    for n in result["nodes"]:
+        cells = []
+        for s in ("pxe_boot", "local_boot", "deploy"):
+            va, vb = n["steps"].get(s, (None, None))
+            cells.append(f"{_fmt(va)} | {_fmt(vb)}")
+        lines.append(f"{n['node']:<22}{'same' if n['same_states'] else 'DIFFER':<10}" + "".join(f"{c:>20}" for c in cells))
+        if not n["same_states"]:
+            lines.append(f"    A: {' > '.join(n['states_a'] or ['(absent)'])}")
+            lines.append(f"    B: {' > '.join(n['states_b'] or ['(absent)'])}")
+    lines += ["", f"{'step median (s)':<22}{'A':>10}{'B':>10}"]
+    for m in result["step_medians"]:
+        lines.append(f"{m['step']:<22}{_fmt(m['median_a_s']):>10}{_fmt(m['median_b_s']):>10}")
+    verdict = "the same provision-state sequence for every node" if result["same_states"] else \
+        "provision-state sequences DIFFER (see the nodes marked DIFFER)"
+    lines += ["", f"verdict: {verdict}"]
+    return "\n".join(lines)
+
+
+def _fmt(x) -> str:
+    return "-" if x is None else f"{x:.1f}"

@@ -1,0 +1,202 @@
+"""`run: operations`: an already-deployed cloud operating for `operations.duration_s` under the
+scenario's faults, with its HA control plane and (optionally) sampled API clients; simulated, or
+as a drill on live hardware (power faults through the BMCs).
+
+Rules:
+- `operate(world, ...)` is the one operations loop for both worlds: it takes the world's
+  liveness (what the HA model reads) and fault targets (what faults act on); the simulated world
+  gives both from twin/sim/ops.py, the live lab from twin/cloud/ha/live.py (BmcLiveness, BmcTargets).
+- Live, the lab's nodes take their Helion names (as in a simulated run), so a scenario written
+  for the simulated cloud runs on the lab unchanged; the summary keeps the map (`live_nodes`).
+  Before the clock starts, every node is powered on in a world of its own; the drill's t = 0 is
+  when they all are. Fault kinds the BMCs cannot apply are refused before the run, located.
+- At t = 0 every node is deployed and running and the control plane is in its steady state (the
+  highest-priority controller holds the VIP, Galera is primary with every member synced).
+- Nodes go by their Helion names (undercloud, controller0, ...) whatever the inventory calls
+  them; faults may name either (twin/faults/validate.py `helion_named`).
+- The run ends at duration_s exactly; the summary and metrics come from the event log
+  (summary.py), never from the model's own counters.
+"""
+from __future__ import annotations
+
+from twin.cloud.ha.clients import ApiClients
+from twin.cloud.ha.live import LIVE_KINDS, POLL_S, BmcLiveness, BmcTargets
+from twin.cloud.ha.plane import ControlPlane
+from twin.cloud.ha.summary import (
+    operations_digest,
+    operations_metrics,
+    summarize_operations,
+)
+from twin.errors import BmcError, TwinError
+from twin.faults.injector import FaultInjector
+from twin.faults.validate import helion_named
+from twin.inventory.model import Role
+from twin.kernel.sim import make_sim_world
+from twin.record.events import NodePlanned, RunMark
+from twin.record.recorder import Recorder
+from twin.record.result import RunResult
+from twin.runs.kind import RunKind
+from twin.sim.hardware import SimHardware
+from twin.sim.ops import SimTargets
+from twin.workflows.power import PowerDriver
+
+SWIFT_ROLES = (Role.SWIFT, Role.SO_SWIFT_STORAGE)
+
+
+def simulate(sc, inventory, seed: int, progress: bool = False) -> RunResult:
+    """Run the scenario's operations in the simulated world; a RunResult."""
+    sc, nodes, _ = helion_named(sc, inventory.active)
+    world = make_sim_world(seed, Recorder(), lambda w: SimHardware(w, nodes, sc.timing, sc.network, sc.faults))
+    targets = SimTargets(world, world.hardware)
+    for machine in world.hardware.machines.values():
+        machine.stay_off_after_power_loss = sc.operations.stay_off_after_power_loss
+    targets.start_deployed()
+    return operate(world, sc, nodes, targets, targets, seed, "sim", progress)
+
+
+class Operations:
+    """The pieces of one operations run (kept for tests and the live drill to look into)."""
+
+    def __init__(self, world, sc, nodes, liveness, targets):
+        self.world, self.sc, self.nodes = world, sc, list(nodes)
+        ops = sc.operations
+        controllers = [n.name for n in self.nodes if n.role is Role.CONTROL]
+        swift = [n.name for n in self.nodes if n.role in SWIFT_ROLES]
+        self.plane = ControlPlane(world, sc.ha, liveness, controllers, swift, ops.probe_sources) \
+            if controllers else None
+        self.injector = FaultInjector(world, sc.faults, self.nodes, sc.failure_domains, targets, sc.timing, ops)
+        self.clients = ApiClients(world, self.plane, ops.clients, sc.ha) \
+            if ops.clients is not None and self.plane is not None else None
+
+    def start(self) -> None:
+        world = self.world
+        world.record(RunMark("start", "operations"))
+        for node in self.nodes:
+            world.record(NodePlanned(node.name, node.role.value))
+        if self.plane is not None:
+            self.plane.start()
+        self.injector.start()
+        if self.clients is not None:
+            self.clients.start()
+
+
+def operate(world, sc, nodes, liveness, targets, seed: int, backend: str, progress: bool = False,
+            until: float | None = None):
+    """Run operations in `world` to `until` (default operations.duration_s); a RunResult."""
+    duration = float(until if until is not None else sc.operations.duration_s)
+    run = Operations(world, sc, nodes, liveness, targets)
+    run.start()
+    if progress:
+        _run_with_bar(world, duration)
+    else:
+        world.run(until=duration)
+    world.record(RunMark("end", "success"))
+    events = world.recorder.frame()
+    summary = summarize_operations(events, scenario=sc.name, backend=backend, seed=seed, duration_s=duration,
+                                   nodes={n.name: n.role.value for n in nodes})
+    result = RunResult(summary, events, operations_metrics(summary))
+    result.operations = run
+    return result
+
+
+def _run_with_bar(world, duration: float, steps: int = 200) -> None:
+    from tqdm import tqdm
+
+    with tqdm(total=steps, unit="%", desc="operating", disable=None, leave=False,
+              bar_format="{l_bar}{bar}| {postfix}") as bar:
+        for k in range(1, steps + 1):
+            world.run(until=duration * k / steps)
+            bar.update(1)
+            bar.set_postfix_str(f"t={world.now / 86400:.1f} d")
+
+
+def live_problems(loaded, sc) -> list:
+    """Why this scenario cannot run as a live drill, located (empty when it can)."""
+    problems = []
+    for i, fault in enumerate(sc.faults):
+        if fault.kind not in LIVE_KINDS:
+            problems.append(loaded.problem(("faults", i, "kind"), f"{fault.kind} cannot be applied to live nodes "
+                                           f"(only {', '.join(sorted(LIVE_KINDS))} through the BMC)"))
+        if fault.node == "seed":
+            problems.append(loaded.problem(("faults", i, "node"), "the seed VM is not part of a live inventory"))
+    return problems
+
+
+def power_on_all(world, nodes, timing):
+    """Power every node on through its BMC (concurrently); {node: up} as the BMCs then report."""
+    def one(node):
+        driver = PowerDriver(world, node, timing)
+        try:
+            yield from driver.set_power("on")
+            return (yield from driver.power_state()) == "on"
+        except BmcError:
+            return False
+
+    procs = {n.name: world.process(one(n)) for n in nodes}
+    yield world.all_of(procs.values())
+    return {name: bool(p.value) for name, p in procs.items()}
+
+
+def live(sc, inventory, seed: int, backend: str = "lab", lab_dir=None, boot_bind=("127.0.0.1", 0),
+         progress: bool = False, poll_s: float = POLL_S) -> RunResult:
+    """An operations run (a drill) on live hardware; a RunResult like a simulated one."""
+    from real_backends.hardware import LiveHardware
+    from twin.kernel.live import make_live_world
+
+    sc, nodes, names = helion_named(sc, inventory.active)
+
+    def hardware(w):
+        if backend == "lab":
+            return LiveHardware.for_lab(w, lab_dir, nodes)
+        return LiveHardware(w, nodes, boot_host=boot_bind[0], boot_port=boot_bind[1])
+
+    bring_up = make_live_world(seed, Recorder(), hardware)
+    with bring_up.env:
+        up = bring_up.run(until=bring_up.process(power_on_all(bring_up, nodes, sc.timing)))
+    down = [n for n, ok in up.items() if not ok]
+    if down:
+        raise TwinError(f"could not power on {', '.join(down)} through their BMCs before the drill")
+
+    world = make_live_world(seed, Recorder(), hardware)
+    with world.env:
+        liveness = BmcLiveness(world, nodes, sc.timing, poll_s, initial=up)
+        targets = BmcTargets(world, liveness, nodes, sc.timing)
+        liveness.start()
+        result = operate(world, sc, nodes, liveness, targets, seed, backend, progress)
+        result.summary["live_nodes"] = names
+        result.summary["liveness_polls"] = liveness.polls
+        return result
+
+
+def report(events, summary: dict) -> str:
+    from twin.report.operations import render_operations_report
+
+    return render_operations_report(events, summary)
+
+
+def digest(summary: dict, out) -> tuple[str, int]:
+    return operations_digest(summary, out), 0
+
+
+def _sections():
+    from pydantic import Field
+
+    from twin.cloud.ha.params import HaParams, Operations
+
+    deploy_sections = _deploy_sections()
+    return {"faults": deploy_sections["faults"], "failure_domains": deploy_sections["failure_domains"],
+            "operations": (Operations, Field(default_factory=Operations)),
+            "ha": (HaParams, Field(default_factory=HaParams))}
+
+
+def _deploy_sections():
+    from twin.runs.deploy import KIND as DEPLOY
+
+    return DEPLOY.sections
+
+
+KIND = RunKind(
+    name="operations", help="an already-deployed cloud operating for operations.duration_s under its faults, "
+    "with the HA control plane (twin/cloud/ha); live: a drill through the BMCs",
+    sections=_sections(), simulate=simulate, live=live, live_problems=live_problems,
+    metrics=operations_metrics, digest=digest, report=report)
