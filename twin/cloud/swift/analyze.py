@@ -122,28 +122,36 @@ def rebalance_impact(builder, used: np.ndarray, seed: int | None = None, where: 
     part_bytes = np.divide(per[start].sum(axis=0), present.sum(axis=0),
                            out=np.zeros(start.shape[1]), where=present.any(axis=0))
     b = copy.deepcopy(builder)
-    prev, ever_moved, rounds = start, np.zeros(start.shape[1], dtype=bool), []
+    wait_s = builder.min_part_seconds_left  # partitions moved less than min_part_hours ago stay put until then
+    prev, ever_moved, rounds, waited = start, np.zeros(start.shape[1], dtype=bool), [], False
+    pending_changes = builder.devs_changed  # swift-ring-builder always saves a rebalance after a device change
     for i in range(MAX_ROUNDS):
         if i:
             b.pretend_min_part_hours_passed()
-        last_balance, last_dispersion, devs_changed = verbs.balance(b), b.dispersion, b.devs_changed
+        last_balance, last_dispersion = verbs.balance(b), b.dispersion
         result = verbs.rebalance(b, seed=seed, where=where)
         now = replica_table(b, where)
         moved = _moved(prev, now)
-        saved = (devs_changed or result["removed_devices"] or abs(last_balance - result["balance"]) >= 1
+        saved = (pending_changes or result["removed_devices"] or abs(last_balance - result["balance"]) >= 1
                  or last_balance == result["balance"] == verbs.MAX_BALANCE
                  or last_dispersion is None or abs(last_dispersion - result["dispersion"]) >= 1)
+        if i == 0 and not moved.any() and wait_s > 0:
+            waited = True
+            continue  # everything is still within min_part_hours: the first real round comes after the wait
         if not moved.any() or not saved:  # swift-ring-builder would not save this round
             break
+        pending_changes = False
         parts = moved.any(axis=0)
         ever_moved |= parts
-        rounds.append({"round": i + 1, "partitions_moved": int(parts.sum()), "part_replicas_moved": int(moved.sum()),
-                       "bytes_to_move": float((moved * part_bytes).sum()),
+        rounds.append({"round": len(rounds) + 1, "partitions_moved": int(parts.sum()),
+                       "part_replicas_moved": int(moved.sum()), "bytes_to_move": float((moved * part_bytes).sum()),
                        "balance": result["balance"], "dispersion": result["dispersion"]})
         prev = now
+    wait_h = wait_s / 3600 if waited and rounds else 0.0
     return {
         "rounds": len(rounds), "min_part_hours": builder.min_part_hours,
-        "hours_at_least": max(len(rounds) - 1, 0) * builder.min_part_hours,
+        "wait_before_first_round_h": round(wait_h, 3),
+        "hours_at_least": round(wait_h + max(len(rounds) - 1, 0) * builder.min_part_hours, 3),
         "partitions_moved": int(ever_moved.sum()),
         "part_replicas_moved": sum(r["part_replicas_moved"] for r in rounds),
         "bytes_to_move": sum(r["bytes_to_move"] for r in rounds),

@@ -246,7 +246,9 @@ def _analyze(args) -> int:
         r = data["rebalance"] = analyze.rebalance_impact(b, used, seed=args.seed, where=args.builder)
         text += [f"rebalance: {r['partitions_moved']} partitions ({r['part_replicas_moved']} replicas, "
                  f"{analyze.fmt_bytes(r['bytes_to_move'])}) move in {r['rounds']} round(s) of min_part_hours "
-                 f"{r['min_part_hours']} (at least {r['hours_at_least']} h); then balance {r['balance_after']:.2f}, "
+                 f"{r['min_part_hours']} (at least {r['hours_at_least']:g} h"
+                 + (f", the first after {r['wait_before_first_round_h']:g} h" if r["wait_before_first_round_h"] else "")
+                 + f"); then balance {r['balance_after']:.2f}, "
                  f"dispersion {r['dispersion_after']:.2f}"
                  + ("" if r["converged"] else f" (not settled after {analyze.MAX_ROUNDS} rounds)")]
         text += [f"  round {x['round']}: {x['partitions_moved']} partitions, {analyze.fmt_bytes(x['bytes_to_move'])}, "
