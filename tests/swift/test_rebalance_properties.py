@@ -102,7 +102,8 @@ def check_rebalance(b, seed, recently_moved):
         allowed = np.where(recently_moved, 0, allowed)
     over = np.nonzero(off_surviving > allowed)[0]
     assert over.size == 0, f"partitions {over[:5].tolist()} moved {off_surviving[over[:5]].tolist()} replicas"
-    zone = verbs.devices(b)[0]["zone"]
+    zone = next(d["zone"] for d in verbs.devices(b) if d["parts"])
     f = analyze.failure_impact(b, analyze.failed_devices(b, [f"zone:{zone}"]), analyze.used_bytes(b))
-    assert 0 < f["partitions_degraded"] <= b.parts
+    in_zone = {d["id"] for d in b._iter_devs() if d["zone"] == zone}
+    assert f["partitions_degraded"] == sum(any(int(d) in in_zone for d in after[:, p]) for p in range(b.parts)) > 0
     return changed.any(axis=0)
