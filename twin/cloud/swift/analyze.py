@@ -109,7 +109,7 @@ def failure_impact(builder, failed: list[int], used: np.ndarray, where: str = ""
 def _moved(before: np.ndarray, after: np.ndarray) -> np.ndarray:
     """Slots (replica, part) whose device changed and now hold a replica (new replica slots count)."""
     rows = max(before.shape[0], after.shape[0])
-    pad = lambda t: np.vstack([t, np.full((rows - t.shape[0], t.shape[1]), -1, t.dtype)])  # noqa: E731
+    pad = lambda t: np.vstack([t, np.full((rows - t.shape[0], t.shape[1]), -1, t.dtype)])
     b, a = pad(before), pad(after)
     return (a >= 0) & (a != b)
 

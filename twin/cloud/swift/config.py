@@ -75,7 +75,7 @@ class SwiftConfig(_Model):
         return v
 
     @model_validator(mode="after")
-    def _distinct_disks(self) -> "SwiftConfig":
+    def _distinct_disks(self) -> SwiftConfig:
         names = [d.device for d in self.disks]
         if len(set(names)) != len(names):
             raise ValueError(f"disks: two disks share a device name ({', '.join(names)})")

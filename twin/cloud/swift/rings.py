@@ -40,7 +40,7 @@ def load_builder(path):
         raise unreadable(p, "permission denied")
     try:
         builder = RingBuilder.load(str(p))
-        builder.devs, builder.replicas, builder.parts  # noqa: B018 - a builder has these
+        builder.devs, builder.replicas, builder.parts
         for dev in builder._iter_devs():
             for key in ("id", "region", "zone", "ip", "port", "device", "weight"):
                 dev[key]
@@ -87,7 +87,7 @@ def _claim_temp(folder: Path, name: str) -> Path:
 def default_ring_path(builder_path) -> Path:
     """Where swift-ring-builder writes the ring of BUILDER: NAME.builder -> NAME.ring.gz."""
     p = Path(builder_path)
-    stem = p.name[: -len(BUILDER_SUFFIX)] if p.name.endswith(BUILDER_SUFFIX) else p.name
+    stem = p.name.removesuffix(BUILDER_SUFFIX)
     return p.with_name(stem + RING_SUFFIX)
 
 

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from tests.swift.conftest import swift_figures
+from swift_helpers import grid, make_ring, swift_figures
 from twin.cloud.swift import analyze, rings, verbs
 from twin.errors import InputError
 
@@ -74,8 +74,6 @@ def test_failure_figures_with_used_gib_per_device(ring_case):
 
 
 def test_every_device_failing_loses_every_partition():
-    from tests.swift.conftest import grid, make_ring
-
     b = make_ring(6, 2, grid(zones=2, servers=1, disks=2))
     f = analyze.failure_impact(b, analyze.failed_devices(b, ["region:1"]), analyze.used_bytes(b))
     assert f["partitions_all_lost"] == b.parts == f["partitions_degraded"]
@@ -98,8 +96,6 @@ def test_balance_and_dispersion_equal_swift_ring_builder(ring_case, tmp_path):
 
 @pytest.mark.parametrize("spec", ["zone:99", "server:192.0.2.1", "device:10.1.1.1/nope", "rack:1", "zone:x", "zone"])
 def test_a_spec_matching_nothing_or_malformed_is_an_error(spec):
-    from tests.swift.conftest import grid, make_ring
-
     b = make_ring(5, 2, grid(zones=2, servers=1, disks=1))
     with pytest.raises(InputError) as e:
         analyze.failed_devices(b, [spec], where="o.builder")
@@ -109,8 +105,6 @@ def test_a_spec_matching_nothing_or_malformed_is_an_error(spec):
 def test_rebalance_prediction_is_what_swift_then_does():
     """The first predicted round equals swift's own rebalance with the same seed, replica by replica."""
     import copy
-
-    from tests.swift.conftest import grid, make_ring
 
     b = make_ring(8, 3, grid(zones=3, servers=2, disks=2), min_part_hours=0)
     verbs.add_disk(b, region=1, zone=2, ip="10.1.2.9", port=6000, device="sdb", weight=300)
@@ -130,8 +124,6 @@ def test_rebalance_prediction_is_what_swift_then_does():
 def test_rebalance_of_a_zone_weight_change_needs_rounds_of_min_part_hours():
     """Swift moves at most one replica of a partition per min_part_hours: a change that needs two
     replicas of some partitions to move takes more than one round."""
-    from tests.swift.conftest import grid, make_ring
-
     b = make_ring(7, 3, grid(zones=3, servers=1, disks=2), min_part_hours=24)
     b.pretend_min_part_hours_passed()
     for z in (4, 5, 6):

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 from pydantic import ValidationError
 
-from tests.swift.conftest import swift_figures
+from swift_helpers import swift_figures
 from twin.cloud.swift import analyze, rings, verbs
 from twin.cloud.swift.build import build_rings, zones_for
 from twin.cloud.swift.config import SwiftConfig
@@ -27,7 +27,7 @@ def test_the_starter_cloud_gets_account_container_object_rings():
     cfg = SwiftConfig(**SMALL)
     built = build_rings(cfg, nodes(swift=2))
     assert sorted(built) == ["account", "container", "object"]
-    for name, b in built.items():
+    for b in built.values():
         verbs.validate(b)
         assert b.replicas == 3.0 and b.parts == 64
         assert {d["ip"] for d in b._iter_devs()} == {"swift0", "swift1"}

@@ -9,7 +9,7 @@ import stat
 
 import pytest
 
-from tests.swift.conftest import swift_figures, swift_ring_builder
+from swift_helpers import swift_figures, swift_ring_builder
 from twin.cli import main
 
 ANALYZE_KEYS = {"parts", "replicas", "balance", "dispersion", "devices"}

@@ -8,13 +8,13 @@ import math
 import numpy as np
 import pytest
 
-from tests.swift.conftest import grid, make_ring
+from swift_helpers import grid, make_ring
 from twin.cloud.swift import analyze, durability, proxy, verbs
 from twin.sweep.stats import wilson_interval
 
 
 def test_partition_of_is_swifts_get_part(monkeypatch):
-    import swift.common.utils as utils
+    from swift.common import utils
 
     b = make_ring(10, 3, grid())
     monkeypatch.setattr(utils, "HASH_PATH_PREFIX", b"pre")
