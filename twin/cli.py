@@ -147,6 +147,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_sweep(sub)
 
+    from twin.cloud.swift.cli import register as register_ring
+
+    register_ring(sub)
+
     from twin.plan.cli import register as register_plan
 
     register_plan(sub)

@@ -1,0 +1,82 @@
+"""The scenario's `swift:` section: how the twin builds Helion's Swift rings (or which builder files
+of the operator it loads instead).
+
+Rules: every figure defaults to a documented Swift or Helion value (docs/domain.md, "Swift"), its
+source in the comment, *inferred* where it is our own estimate; unknown keys are errors. Used by
+twin/cloud/swift/build.py; not yet a field of the Scenario class (the lead wires it as `swift:`).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DiskSpec(_Model):
+    """One data disk of every Swift storage node."""
+
+    device: str = Field(min_length=1, pattern=r"^[^/\s]+$", description="the disk's name (e.g. sdb1)")
+    size_gib: float = Field(gt=0, description="its size in GiB (1 TB = 931 GiB)")
+    weight: float | None = Field(None, ge=0, description="ring weight (default: the size in GiB, swift's usual "
+                                                         "convention)")
+
+    @property
+    def ring_weight(self) -> float:
+        return self.size_gib if self.weight is None else self.weight
+
+
+#: *inferred*: Helion's seed doc asks >= 2 TB of disk per node; two 1 TB data disks (931 GiB each).
+DEFAULT_DISKS = [DiskSpec(device="sdb", size_gib=931), DiskSpec(device="sdc", size_gib=931)]
+
+#: The rings Helion's Swift runs: account, container and object (storage policy 0) on the starter Swift
+#: nodes, object-1 (storage policy 1) on the scale-out object nodes (docs/domain.md, "Swift").
+RING_NAMES = ("account", "container", "object", "object-1")
+
+
+class SwiftConfig(_Model):
+    # Helion's recommendation for Swift rings (docs/domain.md, "Swift")
+    replicas: float = Field(3.0, ge=1, description="replicas per partition (may be fractional); Helion: 3")
+    min_part_hours: int = Field(24, ge=0, description="hours before a partition may move again; Helion: 24")
+    # *inferred* from Swift's rule of at least 100 partitions per disk at the largest planned size:
+    # 2^10 x 3 replicas / 100 = 30 disks, the starter's 2 nodes grown to 15 nodes of 2 disks.
+    part_power: int = Field(10, ge=0, le=32, description="2^part_power partitions (swift allows 0..32)")
+    disks: list[DiskSpec] = Field(default_factory=lambda: list(DEFAULT_DISKS), min_length=1,
+                                  description="the data disks of every Swift storage node")
+    region: int = Field(1, ge=0, description="the swift region of every node (Helion 1.x: one region)")
+    # swift's default server ports (swift's sample object/container/account-server.conf)
+    ports: dict[str, int] = Field(default_factory=lambda: {"object": 6000, "container": 6001, "account": 6002},
+                                  description="server port per ring kind (object rings share the object port)")
+    builders: dict[str, Path] = Field(
+        default_factory=dict, description="the operator's builder files to load instead of building a ring: "
+        "{account|container|object|object-1: FILE}")
+    seed: int = Field(0, ge=0, description="seed of the rings' first rebalance (determinism)")
+
+    @field_validator("builders")
+    @classmethod
+    def _known_rings(cls, v: dict[str, Path]) -> dict[str, Path]:
+        unknown = sorted(set(v) - set(RING_NAMES))
+        if unknown:
+            raise ValueError(f"unknown ring {', '.join(unknown)} (rings: {', '.join(RING_NAMES)})")
+        return v
+
+    @field_validator("ports")
+    @classmethod
+    def _ports(cls, v: dict[str, int]) -> dict[str, int]:
+        missing = sorted({"object", "container", "account"} - set(v))
+        extra = sorted(set(v) - {"object", "container", "account"})
+        if missing or extra:
+            raise ValueError("ports names exactly object, container and account")
+        if not all(1 <= p <= 65535 for p in v.values()):
+            raise ValueError("a port is between 1 and 65535")
+        return v
+
+    @model_validator(mode="after")
+    def _distinct_disks(self) -> SwiftConfig:
+        names = [d.device for d in self.disks]
+        if len(set(names)) != len(names):
+            raise ValueError(f"disks: two disks share a device name ({', '.join(names)})")
+        return self
