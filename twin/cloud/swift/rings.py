@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from twin.fileio import atomic_write
+
 from twin.errors import InputError, Problem, UnreadableError
 
 BUILDER_SUFFIX, RING_SUFFIX = ".builder", ".ring.gz"
@@ -55,33 +57,11 @@ def save_builder(builder, path) -> None:
     folder = p.parent if str(p.parent) else Path(".")
     if not folder.is_dir():
         raise unreadable(p, f"folder {folder} does not exist")
-    tmp = _claim_temp(folder, p.name)
     try:
-        builder.save(str(tmp))  # swift's own serialisation (it also assigns the builder's id)
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, p)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def _claim_temp(folder: Path, name: str) -> Path:
-    for attempt in range(100):
-        tmp = folder / f".{name}.{os.getpid()}.{attempt}.tmp"
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileExistsError:
-            continue
-        except OSError as e:
-            raise unreadable(folder / name, f"cannot write in {folder}: {e.strerror}")
-        os.fchmod(fd, 0o644)  # whatever the umask, as swift's ring writer
-        os.close(fd)
-        return tmp
-    raise unreadable(folder / name, f"cannot create a temporary file in {folder}")
+        # swift's own serialisation (it also assigns the builder's id), through the one atomic writer
+        atomic_write(p, lambda tmp: builder.save(str(tmp)))
+    except OSError as e:
+        raise unreadable(p, f"cannot write in {folder}: {e.strerror or type(e).__name__}") from None
 
 
 def default_ring_path(builder_path) -> Path:
