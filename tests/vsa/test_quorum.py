@@ -1,5 +1,10 @@
 """Managers and quorum (pure rules) against StoreVirtual's documented counts and a strict majority."""
-from twin.cloud.vsa.quorum import default_manager_count, has_majority, plan_managers, quorum_side
+from twin.cloud.vsa.quorum import (
+    default_manager_count,
+    has_majority,
+    plan_managers,
+    quorum_side,
+)
 
 
 def test_default_manager_counts_follow_storevirtuals_rule():

@@ -12,4 +12,4 @@
 The config uses the scenario's distributions: import twin.scenario first (as twin.cloud.ha does),
 so either package can be imported first.
 """
-import twin.scenario  # noqa: F401,E402  (import order: see above)
+import twin.scenario  # noqa: F401  (import order: see above)

@@ -88,5 +88,5 @@ def vsa_metrics(events: pd.DataFrame, duration_s: float | None = None) -> dict:
     metrics["resync_s_max"] = max(durations) if durations else 0.0
     metrics["resync_gib"] = moved / GIB
     quorum = events[(events.kind == "vsa_quorum") & (events.name == "lost") & (events.cause != "start")]
-    metrics["quorum_losses"] = int(len(quorum))
+    metrics["quorum_losses"] = len(quorum)
     return {k: (float(v) if isinstance(v, float) else v) for k, v in metrics.items()}

@@ -161,7 +161,7 @@ class Cluster:
         return {i for i in vc.holding if self.present.get(self.nodes[i], False)}
 
     def update(self) -> None:
-        lv, m = self.model.liveness, self.model
+        lv = self.model.liveness
         self.integrate()
         for node in self.nodes:
             was = self.present.get(node)
@@ -268,7 +268,7 @@ class Cluster:
             return
         vc.lost = False
         vc.holding = present
-        for node, mark in self.mark.items():  # away nodes owe the whole restored data of the class
+        for mark in self.mark.values():  # away nodes owe the whole restored data of the class
             mark[vc.level.name] = min(mark.get(vc.level.name, vc.written), vc.written - vc.data_bytes)
         m.cause = f"operator restored {self.name} nr-{vc.level.name} volumes from backup"
 
