@@ -12,8 +12,10 @@ import pandas as pd
 import pytest
 
 from twin.cloud.ha.params import Operations
+from twin.cloud.vsa.cinder import CinderVsa
 from twin.cloud.vsa.config import Vsa
 from twin.cloud.vsa.model import VsaModel
+from twin.cloud.vsa.workload import start_workload
 from twin.faults.injector import FaultInjector
 from twin.faults.spec import Fault
 from twin.inventory import generate_from_spec
@@ -33,6 +35,7 @@ class VsaRun:
     model: VsaModel
     targets: SimTargets
     nodes: list
+    cinder: CinderVsa | None = None
     events: pd.DataFrame | None = None
 
     def run(self, until: float) -> pd.DataFrame:
@@ -60,10 +63,13 @@ def vsa_world(vsa: int = 3, storage: dict | None = None, faults=(), seed: int = 
     model = VsaModel(world, Vsa.model_validate(storage or {}), nodes, targets, world.hardware.link,
                      nic_bps=lambda node: machines[node].nic_bps())
     model.start()
+    cinder = CinderVsa(model)
+    if model.p.workload is not None:
+        start_workload(world, model, cinder, model.p.workload)
     ops = Operations(repair_crews=crews, operator_response_s=operator_response_s)
     injector = FaultInjector(world, [Fault.model_validate(f) for f in faults], nodes, {}, targets, timing_model, ops)
     injector.start()
-    return VsaRun(world, model, targets, nodes)
+    return VsaRun(world, model, targets, nodes, cinder)
 
 
 @pytest.fixture

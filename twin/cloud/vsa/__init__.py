@@ -7,6 +7,7 @@
     resync.py     resyncs as flows on the shared management network, with a per-cluster cap
     model.py      the cluster model on a World's clock, reacting to a Liveness
     cinder.py     volume types (LeftHand extra specs), capacity, create refusals
+    workload.py   Cinder volume creates (Poisson) and deletes on a cluster
     metrics.py    the run's VSA metrics from the event log
 
 The config uses the scenario's distributions: import twin.scenario first (as twin.cloud.ha does),

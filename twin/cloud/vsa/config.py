@@ -62,6 +62,18 @@ class Cluster(_Model):
         return list(self.volumes) if isinstance(self.volumes, list) else [self.volumes]
 
 
+class VolumeWorkload(_Model):
+    """Cinder volume creates (Poisson arrivals) and deletes (after a lifetime) on one cluster."""
+
+    cluster: str | None = Field(None, description="default: the first cluster")
+    creates_per_day: float = Field(gt=0)
+    size_gib: Distribution = lognormal(50.0, 0.8)  # *inferred*: Cinder volume sizes
+    lifetime_s: Distribution = lognormal(30 * 86400.0, 1.0)  # *inferred*: how long a volume is kept
+    extra_specs: dict[str, str] = Field(default_factory=lambda: {"hplh:data_pl": "r-10-2"},
+                                        description="the volume type's LeftHand extra specs")
+    write_rate_mib_s: float | None = Field(None, ge=0, description="default: storage.vsa.write_rate_mib_s")
+
+
 class Vsa(_Model):
     clusters: list[Cluster] = Field(default_factory=list)
     resync_gbps: float = Field(1.0, gt=0)  # *inferred*: no published resync speed; a per-cluster cap
@@ -74,6 +86,7 @@ class Vsa(_Model):
     recommended_cluster_nodes: int = Field(3, ge=1)  # Helion: at least 3 VSA nodes per cluster
     max_group_nodes: int = Field(32, ge=1)  # StoreVirtual: 32 nodes per management group
     max_group_volumes: int = Field(1500, ge=1)  # StoreVirtual: about 1,500 volumes per management group
+    workload: VolumeWorkload | None = None
 
 
 class Storage(_Model):
@@ -216,6 +229,8 @@ def vsa_problems(config: Vsa | None, inventory_nodes) -> list[Problem]:
         group_nodes[plan.group] = group_nodes.get(plan.group, 0) + n
         group_volumes[plan.group] = group_volumes.get(plan.group, 0) + sum(v.count for v in plan.volumes)
         group_first.setdefault(plan.group, where)
+    if config.workload is not None:
+        problems.extend(_workload_problems(config.workload, [p.name for p in plans]))
     for group, n in group_nodes.items():
         if n > config.max_group_nodes:
             add((*group_first[group], "management_group"),
@@ -223,4 +238,21 @@ def vsa_problems(config: Vsa | None, inventory_nodes) -> list[Problem]:
         if group_volumes[group] > config.max_group_volumes:
             add((*group_first[group], "volumes"), f"management group {group!r} has {group_volumes[group]} volumes; "
                                                   f"a group holds about {config.max_group_volumes} at most")
+    return problems
+
+
+def _workload_problems(workload: VolumeWorkload, clusters: list[str]) -> list[Problem]:
+    from twin.cloud.vsa.cinder import volume_type  # cinder.py imports this module
+
+    where = ("storage", "vsa", "workload")
+    problems: list[Problem] = []
+    if workload.cluster is not None and workload.cluster not in clusters:
+        message = f"{workload.cluster}: no such cluster (clusters: {', '.join(clusters) or 'none'})"
+        problems.append(((*where, "cluster"), message, "error"))
+    elif not clusters:
+        problems.append(((*where,), "a volume workload needs a VSA cluster; there is none", "error"))
+    try:
+        volume_type("workload", workload.extra_specs)
+    except ValueError as err:
+        problems.append(((*where, "extra_specs"), str(err).removeprefix("workload: "), "error"))
     return problems

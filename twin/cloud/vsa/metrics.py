@@ -10,6 +10,7 @@
     resync_gib                  GiB moved by resyncs, interrupted attempts included
     resyncs, resyncs_interrupted
     quorum_losses               times a management group lost quorum (after the start)
+    cinder_creates, cinder_refused, cinder_deletes   Cinder volume requests and refusals
 The run's end is its `run/end` mark (or `duration_s`, or the last event).
 """
 from __future__ import annotations
@@ -89,4 +90,7 @@ def vsa_metrics(events: pd.DataFrame, duration_s: float | None = None) -> dict:
     metrics["resync_gib"] = moved / GIB
     quorum = events[(events.kind == "vsa_quorum") & (events.name == "lost") & (events.cause != "start")]
     metrics["quorum_losses"] = len(quorum)
+    cinder = events[events.kind == "vsa_cinder"].name
+    for outcome, key in (("created", "cinder_creates"), ("refused", "cinder_refused"), ("deleted", "cinder_deletes")):
+        metrics[key] = int((cinder == outcome).sum())
     return {k: (float(v) if isinstance(v, float) else v) for k, v in metrics.items()}
