@@ -53,11 +53,16 @@ def test_creates_are_refused_with_cinders_reason_when_full():
     assert refused.cause.to_list()[0].startswith("No valid host was found.") and len(refused) == 2
 
 
-def test_levels_the_cluster_cannot_hold_and_the_api_refusal():
-    _, cinder = cloud()
+def test_levels_the_cluster_cannot_hold_the_api_refusal_and_no_quorum():
+    run, cinder = cloud()
     nr6 = volume_type("t", {"hplh:data_pl": "r-6"})
     assert cinder.create("c", nr6, 1)[1] == "Network RAID-6 needs at least 5 nodes; cluster c has 3"
     assert cinder.create("c", volume_type("t", {}), 1, api_refusal="cinder_volume_down")[1] == "cinder_volume_down"
+    run.targets.shutdown("vsa0", "test")
+    run.targets.shutdown("vsa1", "test")
+    run.world.run(until=1)
+    assert cinder.create("c", volume_type("t", {}), 1)[1] == \
+        "the LeftHand backend does not answer: management group c has no quorum"
 
 
 def test_an_attach_needs_an_accessible_volume():

@@ -11,6 +11,7 @@ Rules (sources in docs/domain.md):
   `thin_fill` for thin (what is written).
 - A create is refused, in order: by the caller's reason (the API or cinder-volume down:
   `api_refusal`, given by the HA wiring); when the level needs more nodes than the cluster has;
+  when the management group has no quorum (its API does not answer; our words);
   when the management group already holds `max_group_volumes`; by the scheduler's capacity
   filter when the size exceeds the backend's free space (Cinder Juno's words: "No valid host
   was found. Insufficient free space for volume creation (requested / avail): R/A", GiB; the
@@ -96,6 +97,8 @@ class CinderVsa:
         level = LEVELS[vtype.level]
         if c.n < level.min_nodes:
             return f"Network RAID-{vtype.level} needs at least {level.min_nodes} nodes; cluster {cluster} has {c.n}"
+        if not c.group.quorum:
+            return f"the LeftHand backend does not answer: management group {c.group.name} has no quorum"
         if self._group_volumes(cluster) >= p.max_group_volumes:
             return f"management group {c.group.name} already holds {p.max_group_volumes} volumes"
         free_gib = self.free_bytes(cluster) / GIB

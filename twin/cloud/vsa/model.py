@@ -122,7 +122,6 @@ class Cluster:
         self.mark: dict[str, dict[str, float]] = {}
         self.owed: dict[str, float] = {node: 0.0 for node in self.nodes}
         self.reason: dict[str, str] = {}
-        self.attempt: dict[str, float] = {}  # bytes the running resync attempt set out to move
         self.data_state: dict[str, str] = {}
         self.resync = ClusterResync(link, p.resync_gbps * 1e9, nic_bps)
 
@@ -222,7 +221,6 @@ class Cluster:
             self.reason[node] = "rebuild"
             self.owed[node] = sum(vc.node_bytes(vc.data_bytes) for vc in self.classes.values())
         owed = self.owed[node]
-        self.attempt[node] = owed
         self.model.record(VsaResync(self.name, node, "start", self.reason.get(node, "rejoin"), owed, self.model.cause))
         self.resync.start(node, owed, lambda moved, node=node: self._resync_done(node, moved))
 
