@@ -51,7 +51,7 @@ class VsaRun:
 
 def vsa_world(vsa: int = 3, storage: dict | None = None, faults=(), seed: int = 1, timing: dict | None = None,
               network: dict | None = None, crews: int = 0, operator_response_s: float = 0.0,
-              counts: dict | None = None) -> VsaRun:
+              counts: dict | None = None, with_model: bool = True) -> VsaRun:
     spec = {"undercloud": 0, "control": 0, "swift": 0, "compute": 0, "vsa": vsa, **(counts or {})}
     nodes = generate_from_spec(spec).active
     timing_model = Timing(**(FAST if timing is None else timing))
@@ -62,9 +62,10 @@ def vsa_world(vsa: int = 3, storage: dict | None = None, faults=(), seed: int = 
     machines = world.hardware.machines
     model = VsaModel(world, Vsa.model_validate(storage or {}), nodes, targets, world.hardware.link,
                      nic_bps=lambda node: machines[node].nic_bps())
-    model.start()
+    if with_model:
+        model.start()
     cinder = CinderVsa(model)
-    if model.p.workload is not None:
+    if with_model and model.p.workload is not None:
         start_workload(world, model, cinder, model.p.workload)
     ops = Operations(repair_crews=crews, operator_response_s=operator_response_s)
     injector = FaultInjector(world, [Fault.model_validate(f) for f in faults], nodes, {}, targets, timing_model, ops)

@@ -149,9 +149,9 @@ class Cluster:
                     vc.written += vc.write_bps * dt
         self._last_t = now
 
-    def is_present(self, node: str) -> bool:
+    def is_present(self, node: str, anchor: str | None) -> bool:
+        """`anchor`: the group's `anchor()` (None without quorum)."""
         lv = self.model.liveness
-        anchor = self.group.anchor()
         if anchor is None:
             return lv.up(node) and lv.client_reachable(node)
         return lv.up(node) and lv.reachable(anchor, node)
@@ -162,9 +162,10 @@ class Cluster:
     def update(self) -> None:
         lv = self.model.liveness
         self.integrate()
+        anchor = self.group.anchor()
         for node in self.nodes:
             was = self.present.get(node)
-            now_present = self.is_present(node)
+            now_present = self.is_present(node, anchor)
             self.present[node] = now_present
             if not lv.disk_ok(node) and node not in self.destroyed:
                 self._destroy(node)
