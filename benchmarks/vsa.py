@@ -30,8 +30,10 @@ import simpy
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests" / "vsa"))
 
-from tests.vsa.conftest import vsa_world  # the test harness builds the world
+from vsa_harness import vsa_world  # the test harness builds the world
+
 from twin.cloud.vsa.metrics import vsa_metrics
 
 YEAR = 365 * 86400.0

@@ -1,5 +1,6 @@
 """Same scenario and seed, same event log byte for byte (stochastic crashes, disk failures, resyncs)."""
-from tests.vsa.conftest import vsa_world
+from vsa_harness import vsa_world
+
 from twin.record.recorder import write_events
 
 FAULTS = [{"kind": "node_crash", "nodes": ["vsa0", "vsa1", "vsa2", "vsa3"], "ttf": {"dist": "exponential", "mean": 86400},

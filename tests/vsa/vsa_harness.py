@@ -1,4 +1,5 @@
-"""A simulated world with VSA nodes, the VSA model on it and the real fault injector.
+"""Test harness (imported by tests/vsa and benchmarks/vsa.py): a simulated world with VSA nodes,
+the VSA model on it and the real fault injector.
 
 Real parts throughout: simulated machines and BMCs (twin/sim), the fault injector and its
 operator (twin/faults), the shared management network. Only the wiring of an operations run is
@@ -9,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
-import pytest
 
 from twin.cloud.ha.params import Operations
 from twin.cloud.vsa.cinder import CinderVsa
@@ -72,7 +72,3 @@ def vsa_world(vsa: int = 3, storage: dict | None = None, faults=(), seed: int = 
     injector.start()
     return VsaRun(world, model, targets, nodes, cinder)
 
-
-@pytest.fixture
-def make_run():
-    return vsa_world

@@ -12,8 +12,8 @@ voters; a node is present when it is up and reachable from that side.
   enough present current copies (the model's copies; lost is the separate, sticky state)."""
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from vsa_harness import vsa_world
 
-from tests.vsa.conftest import vsa_world
 from twin.cloud.vsa.model import FOM
 from twin.cloud.vsa.placement import LEVELS
 from twin.cloud.vsa.volumes import ACCESSIBLE, DEGRADED, LOST, OFFLINE, ONLINE

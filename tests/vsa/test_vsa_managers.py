@@ -1,6 +1,6 @@
 """Managers on a running model: the virtual manager started by the operator, the FOM's vote,
 a partitioned node away for quorum and data."""
-from tests.vsa.conftest import vsa_world
+from vsa_harness import vsa_world
 
 
 def states(run, kind):

@@ -6,8 +6,8 @@ node owes (volumes x write rate x time away while the volumes took writes x its 
 NR-10 on 3 nodes), and finish times of max-min fair sharing worked out by hand."""
 import pytest
 import simpy
+from vsa_harness import vsa_world
 
-from tests.vsa.conftest import vsa_world
 from twin.cloud.vsa.metrics import vsa_metrics
 from twin.cloud.vsa.resync import ClusterResync
 from twin.sim.network import SharedLink

@@ -21,8 +21,8 @@ from itertools import product
 
 import numpy as np
 import pytest
+from vsa_harness import vsa_world
 
-from tests.vsa.conftest import vsa_world
 from twin.cloud.vsa.metrics import vsa_metrics
 from twin.sweep.stats import t_interval
 

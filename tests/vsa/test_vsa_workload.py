@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from vsa_harness import vsa_world
 
-from tests.vsa.conftest import vsa_world
 from twin.cloud.vsa.config import GIB, Storage, vsa_problems
 from twin.inventory import generate_from_spec
 

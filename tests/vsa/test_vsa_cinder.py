@@ -1,7 +1,7 @@
 """Cinder on the VSA clusters: LeftHand extra specs, capacity, refusals with Cinder's words."""
 import pytest
+from vsa_harness import vsa_world
 
-from tests.vsa.conftest import vsa_world
 from twin.cloud.vsa.cinder import CinderVsa, volume_type
 from twin.cloud.vsa.config import GIB
 
