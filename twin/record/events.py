@@ -224,3 +224,101 @@ class Request:
 
     def row(self):
         return ("request", self.service, "ok" if self.ok else "error", self.backend, self.error, self.latency_s)
+
+
+# --- block storage: StoreVirtual VSA (twin/cloud/vsa) ----------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class VsaManager:
+    """A vote of a VSA management group started or stopped: subject `group/member` (a node,
+    `fom` or `virtual`), name running|stopped, `detail`: where it runs (its host)."""
+
+    group: str
+    member: str
+    state: str
+    host: str = ""
+    cause: str = ""
+
+    def row(self):
+        return ("vsa_manager", f"{self.group}/{self.member}", self.state, self.host, self.cause, NAN)
+
+
+@dataclass(frozen=True, slots=True)
+class VsaQuorum:
+    """A management group's quorum: name held|lost, `detail`: "running/votes" of the largest
+    side, `value`: its running votes."""
+
+    group: str
+    state: str
+    running: int
+    votes: int
+    cause: str = ""
+
+    def row(self):
+        return ("vsa_quorum", self.group, self.state, f"{self.running}/{self.votes}", self.cause, float(self.running))
+
+
+@dataclass(frozen=True, slots=True)
+class VsaVolumes:
+    """The volumes of one Network RAID level of a cluster (they share their layout, so their
+    state): subject `cluster/nr-<level>`, name online|degraded|offline|lost, `detail`: the
+    previous state ("" at the start), `value`: how many volumes (a create or delete changes it)."""
+
+    cluster: str
+    level: str
+    state: str
+    previous: str
+    count: int
+    cause: str = ""
+
+    def row(self):
+        return ("vsa_volumes", f"{self.cluster}/nr-{self.level}", self.state, self.previous, self.cause,
+                float(self.count))
+
+
+@dataclass(frozen=True, slots=True)
+class VsaNodeData:
+    """A node's data in its cluster: subject `cluster/node`, name current|away|stale|resyncing|
+    destroyed, `detail`: the previous state."""
+
+    cluster: str
+    node: str
+    state: str
+    previous: str
+    cause: str = ""
+
+    def row(self):
+        return ("vsa_node", f"{self.cluster}/{self.node}", self.state, self.previous, self.cause, NAN)
+
+
+@dataclass(frozen=True, slots=True)
+class VsaResync:
+    """A node's resync: subject `cluster/node`, name start|end|interrupted, `detail`: rejoin
+    (data written while it was away) or rebuild (its whole share, after a new disk), `value`:
+    bytes to move (start), bytes moved by this attempt (end, interrupted)."""
+
+    cluster: str
+    node: str
+    edge: str
+    reason: str
+    nbytes: float
+    cause: str = ""
+
+    def row(self):
+        return ("vsa_resync", f"{self.cluster}/{self.node}", self.edge, self.reason, self.cause, float(self.nbytes))
+
+
+@dataclass(frozen=True, slots=True)
+class VsaCinder:
+    """A Cinder volume request on a VSA backend: subject the cluster, name created|deleted|
+    refused, `detail`: the Network RAID level and provisioning, `cause`: Cinder's reason for a
+    refusal, `value`: the size in GiB."""
+
+    cluster: str
+    outcome: str
+    volume_type: str
+    size_gib: float
+    reason: str = ""
+
+    def row(self):
+        return ("vsa_cinder", self.cluster, self.outcome, self.volume_type, self.reason, float(self.size_gib))

@@ -4,6 +4,9 @@ Rules: each transfer is capped by its node's NIC (a 100 Mb/s NIC never goes fast
 capacity is shared so that capped flows get their cap and the others split what is left equally
 (max-min fairness, which is what TCP flows through one bottleneck approach).
 
+A transfer can be cancelled (`cancel`): it stops taking bandwidth at once and the bytes it
+delivered so far are returned (a VSA resync interrupted by a second failure).
+
 How, in O(groups + log n) per arrival or departure: flows with the same cap form a group that
 all progress at the same rate, so each group keeps a "virtual progress" V (bytes each of its
 flows has received so far) and a heap of the V at which each flow finishes. Only the earliest
@@ -50,6 +53,22 @@ class SharedLink:
         heapq.heappush(group.heap, (group.progress + size_bytes, self._seq, done, size_bytes))
         self._reschedule()
         return done
+
+    def cancel(self, done) -> float:
+        """Stop the transfer whose completion event is `done`; the bytes it delivered so far
+        (0 if it is unknown or already complete: nothing to stop)."""
+        self._advance()
+        for cap, g in self._groups.items():
+            for i, (finish, _seq, event, size) in enumerate(g.heap):
+                if event is done:
+                    g.heap[i] = g.heap[-1]
+                    g.heap.pop()
+                    heapq.heapify(g.heap)
+                    if not g.heap:
+                        del self._groups[cap]
+                    self._reschedule()
+                    return max(0.0, min(size, size - (finish - g.progress)))
+        return 0.0
 
     def _advance(self) -> None:
         dt = self.env.now - self._updated
