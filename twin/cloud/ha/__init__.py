@@ -1,4 +1,4 @@
-"""The HA control plane of a Helion overcloud (../shared/DOMAIN.md section 4) and what its users
+"""The HA control plane of a Helion overcloud (docs/domain.md section 4) and what its users
 experience. Modules, each a small state machine with its transitions as a data table:
 
     params.py      every figure, with its default and source (scenario keys `ha:`, `operations:`)
