@@ -12,7 +12,7 @@ Rules of this file:
   back to suite 3 (RAKP-HMAC-SHA1) when the BMC answers the RMCP+ Open Session request with
   SHA1 algorithms or rejects SHA256, or answers RAKP2 with SHA1 after all. Stock pyghmi (1.6.x) proposes 17 and *assumes* acceptance,
   then dies at RAKP2 with `struct.error: pack expected 32 items ... got 20` against virtualbmc
-  and many real BMCs (LAB-NOTES.md; Ironic documents `ipmi_cipher_suite=3` as the fix).
+  and many real BMCs (docs/lab-notes.md; Ironic documents `ipmi_cipher_suite=3` as the fix).
   `cipher_suite=3` or `17` forces one suite. The fallback lives in `_TwinSession`, a subclass of
   pyghmi's Session: pyghmi keeps the SHA1 variant of the handshake behind its private
   `attemptedhash` (256 = SHA256 / suite 17, 1 = SHA1 / suite 3; see

@@ -4,7 +4,7 @@ Usage (by the lab only): python -m real_backends.lab.bmcd LAB_DIR/bmc/N.json
 
 Rules of this file:
 - One process per guest, as vbmcd does (vbmcd itself fails to daemonize on the lab machines, see
-  LAB-NOTES.md): a BMC that crashes or is killed is one unreachable BMC, as in a real fleet.
+  docs/lab-notes.md): a BMC that crashes or is killed is one unreachable BMC, as in a real fleet.
 - The config file (mode 0600, written by the lab) holds the domain, port, user, password and
   libvirt URI. The password is never logged or printed; argv carries only the file's path (and
   the lab directory in it, which is how `lab down` finds stray BMC processes of its lab).

@@ -49,13 +49,13 @@ from twin.inventory.model import Bmc, Hardware, Node, PowerKind, Role
 DEFAULT_URI = "qemu:///system"
 DEFAULT_BMC_PORT = 6230  # virtualbmc's customary first port
 BOOT_PORT_BASE = 18000  # + a hash of the lab name, to keep labs apart by default
-GUEST_MEMORY_MIB = 128  # enough for iPXE (LAB-NOTES.md)
+GUEST_MEMORY_MIB = 128  # enough for iPXE (docs/lab-notes.md)
 BMC_USER = "admin"
 META_NS = "urn:helion-twin:lab"
 QEMU_NS = "http://libvirt.org/schemas/domain/qemu/1.0"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,23}$")
 BMC_READY_TIMEOUT_S = 20.0
-#: Installer order for rows without a role (DOMAIN.md s2): what `nodes()` assigns.
+#: Installer order for rows without a role (docs/domain.md s2): what `nodes()` assigns.
 ROLE_ORDER = [Role.UNDERCLOUD, Role.CONTROL, Role.CONTROL, Role.CONTROL, Role.SWIFT, Role.SWIFT]
 
 
@@ -67,7 +67,7 @@ class LabError(TwinError):
 class Declared:
     """The hardware the lab's instackenv.json declares per node. The guests themselves are
     1 vCPU, 128 MiB, diskless: the image write is emulated by the boot endpoint. The defaults are
-    the Helion 1.1 minimums (DOMAIN.md s1: 32 GB RAM, 512 GiB disk) so the inventory rules accept
+    the Helion 1.1 minimums (docs/domain.md s1: 32 GB RAM, 512 GiB disk) so the inventory rules accept
     the lab as the servers it stands in for."""
 
     cpus: int = 4

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prepare this machine for the live lab: Debian packages (root only), the lab's Python packages in
-# the venv, and a running libvirtd (started without systemd, as LAB-NOTES.md describes).
+# the venv, and a running libvirtd (started without systemd, as docs/lab-notes.md describes).
 # Never fatal outside CI: a machine that cannot host a lab gets a note, and the live tests skip.
 set -u
 PY=${1:-.venv/bin/python}

@@ -102,9 +102,8 @@ def test_a_fault_naming_an_unknown_node_is_located_in_the_scenario(tmp_path):
 
 def test_an_invalid_inventory_is_refused_before_anything_runs(tmp_path):
     scenario = tmp_path / "s.yaml"
-    scenario.write_text(f"name: x\ninventory: {{file: {REPO.parent / 'shared/examples/helion-1.1-docs-example.csv'}}}\n")
-    if not (REPO.parent / "shared/examples").is_dir():
-        pytest.skip("shared/examples is not beside the repository")
+    sample = REPO / "tests/fixtures/inventory/helion-docs/helion-1.1-docs-example.csv"
+    scenario.write_text(f"name: x\ninventory: {{file: {sample}}}\n")
     proc = twin("run", str(scenario), "--out", str(tmp_path / "out"))
     assert proc.returncode == 1 and "disk_GiB" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "out").exists()

@@ -37,7 +37,7 @@ def test_vrrp_rules_as_the_rfc_states_them():
     assert T[(vrrp.STOPPED, "start")] == vrrp.BACKUP  # keepalived starts as BACKUP
     assert (vrrp.STOPPED, "master_down") not in T  # only a running BACKUP takes over
     assert T[(vrrp.MASTER, "check_fail")] == vrrp.FAULT  # chk_haproxy failed: the VIP is given up
-    assert vrrp.master_down_s(100, 1.0) == pytest.approx(3.609375)  # DOMAIN: ~3.6 s
+    assert vrrp.master_down_s(100, 1.0) == pytest.approx(3.609375)  # docs/domain.md s4: ~3.6 s
     assert vrrp.skew_s(255, 1.0) == pytest.approx(1 / 256)
     assert vrrp.master_down_s(100, 2.0) == pytest.approx(2 * 3.609375)
 

@@ -6,9 +6,8 @@ from pathlib import Path
 
 PASSWORD = "S3cr3t-XYZZY"  # planted everywhere: it must never show up in a message
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "inventory"
-SHARED_EXAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "examples"
-EXAMPLE_10 = "helion-1.0-docs-example.csv"
-EXAMPLE_11 = "helion-1.1-docs-example.csv"
+EXAMPLE_10 = "helion-docs/helion-1.0-docs-example.csv"
+EXAMPLE_11 = "helion-docs/helion-1.1-docs-example.csv"
 
 #: The roles of a minimal valid cloud, in file order.
 MINIMAL_ROLES = ["Undercloud", "OvercloudControl", "OvercloudControl", "OvercloudControl",

@@ -3,7 +3,7 @@
 With one flavor that only the instance limit binds (RAM, cores and disk ample) the cloud is an
 M/G/c/c loss system with c = hosts x max_instances_per_host, whose blocking probability is
 Erlang B(c, A), A = arrival rate x mean lifetime, whatever the lifetime distribution beyond its
-mean (DOMAIN.md s9). The formula is computed here by the stable recurrence, not by the model.
+mean (docs/domain.md s9). The formula is computed here by the stable recurrence, not by the model.
 
 Each case: 8 replications from fixed seeds, the cloud starting empty, the first 10 mean
 lifetimes discarded, ~15,000 requests measured each; the model's mean blocking must be within

@@ -1,6 +1,6 @@
 """Read and write Helion baremetal.csv, both dialects.
 
-Format (DOMAIN.md section 2):
+Format (docs/domain.md section 2):
 - 1.0: `mac,ipmi_user,ipmi_password,ipmi_address,cpus,memory_MB,disk_GiB` (7 fields).
 - 1.1: the same plus `role,power_management`; both optional per row, so a 1.1 row has 7, 8
   (role only) or 9 fields. The dialect is csv-1.1 when any data row (or the header) has 8 or 9

@@ -1,6 +1,6 @@
 """Read and write TripleO/Ironic instackenv.json.
 
-Format (DOMAIN.md section 2): `{"nodes": [{"pm_type", "pm_addr", "pm_user", "pm_password",
+Format (docs/domain.md section 2): `{"nodes": [{"pm_type", "pm_addr", "pm_user", "pm_password",
 "pm_port"?, "mac": [..], "cpu", "memory" (MiB), "disk" (GiB), "arch", "capabilities", "name"}]}`.
 Reading rules:
 - Invalid JSON (or JSON nested too deeply) raises UnreadableError at the decoder's line. A

@@ -1,6 +1,6 @@
 """Role assignment and stable naming, exactly as the Helion 1.1 installer assigns roles.
 
-Rules (DOMAIN.md section 2):
+Rules (docs/domain.md section 2):
 1. Count the explicit roles across the whole file, deleted rows excluded.
 2. For each row without a role, in file order, take the first entry of ASSIGN_ORDER whose count
    is below its wanted count (Undercloud 1, Control 3, SwiftStorage 2, VSA, VSA-AO, scale-out

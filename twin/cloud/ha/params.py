@@ -3,7 +3,7 @@
 
 Rules: every figure is a parameter with a default; the comment gives its source (the real
 system's documented default, Helion's shipped configuration, or *inferred* where it is our own
-estimate: see ../shared/DOMAIN.md section 4). Unknown keys are errors, as everywhere in a scenario.
+estimate: see docs/domain.md section 4). Unknown keys are errors, as everywhere in a scenario.
 """
 from __future__ import annotations
 
@@ -111,7 +111,7 @@ def _default_services() -> dict[str, ApiService]:
 
 
 class HaParams(SectionModel):
-    """The HA control plane of ../shared/DOMAIN.md section 4, every figure a parameter."""
+    """The HA control plane of docs/domain.md section 4, every figure a parameter."""
 
     keepalived: Keepalived = Keepalived()
     haproxy: HAProxy = HAProxy()

@@ -1,7 +1,7 @@
 """The Nova compute model: hosts as Nova's scheduler sees them, flavors, the filter scheduler
 (filters and weighers as data), quotas, and the cloud that boots, moves and loses VMs.
 
-    flavors.py    Flavor, Catalogue, M1_FLAVORS (DOMAIN.md s7)
+    flavors.py    Flavor, Catalogue, M1_FLAVORS (docs/domain.md s7)
     hosts.py      HostState (Juno's host_state figures), host_specs (inventory -> hosts)
     request.py    RequestSpec, ServerGroup
     filters.py    FILTERS, DEFAULT_FILTERS: Juno's defaults + Core, Disk, NumInstances

@@ -44,7 +44,7 @@ class Quotas(SectionModel):
 
 
 class NovaConfig(SectionModel):
-    # allocation ratios and reserves (DOMAIN.md s7; Juno nova.conf defaults)
+    # allocation ratios and reserves (docs/domain.md s7; Juno nova.conf defaults)
     ram_allocation_ratio: float = Field(1.5, gt=0)
     cpu_allocation_ratio: float = Field(16.0, gt=0)
     disk_allocation_ratio: float = Field(1.0, gt=0)  # Juno: DiskFilter's disk_allocation_ratio
@@ -52,8 +52,8 @@ class NovaConfig(SectionModel):
     reserved_host_disk_mb: int = Field(0, ge=0)  # Juno default
     max_instances_per_host: int | None = Field(
         None, gt=0, description="NumInstancesFilter limit; default: the limits profile's VMs per host "
-        "(40 for KVM, DOMAIN.md s1/s7; Nova's own default is 50)")
-    # the filter scheduler (DOMAIN.md s7)
+        "(40 for KVM, docs/domain.md s1/s7; Nova's own default is 50)")
+    # the filter scheduler (docs/domain.md s7)
     scheduler_default_filters: list[str] = Field(
         default_factory=lambda: list(DEFAULT_FILTERS),
         description="Juno's default filters plus CoreFilter, DiskFilter, NumInstancesFilter")

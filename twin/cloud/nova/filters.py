@@ -6,7 +6,7 @@ Rules:
   the filter passes every host for this request without looking (Juno returns True at once in
   those cases: no retry yet, no availability zone asked, no extra specs, no image properties, no
   server group); the scheduler skips it then. It never changes which hosts pass.
-- Juno's default list (DOMAIN.md s7) plus Core, Disk and NumInstances is the twin's default
+- Juno's default list (docs/domain.md s7) plus Core, Disk and NumInstances is the twin's default
   (`DEFAULT_FILTERS`); a scenario may give any list of names from `FILTERS`, in any order (the
   order decides only which filter is named when none passes, as Nova logs it).
 - `host_only` marks a filter whose answer depends on the host alone (ComputeFilter,
@@ -181,11 +181,11 @@ FILTERS: dict[str, HostFilter] = {f.name: f for f in (
     HostFilter("NumInstancesFilter", num_instances_filter, host_only=True),
 )}
 
-#: Juno's scheduler_default_filters (DOMAIN.md s7) ...
+#: Juno's scheduler_default_filters (docs/domain.md s7) ...
 JUNO_DEFAULT_FILTERS = ("RetryFilter", "AvailabilityZoneFilter", "RamFilter", "ComputeFilter",
                         "ComputeCapabilitiesFilter", "ImagePropertiesFilter", "ServerGroupAntiAffinityFilter",
                         "ServerGroupAffinityFilter")
-#: ... plus the optional Core, Disk and NumInstances filters Helion's limits need (DOMAIN.md s7).
+#: ... plus the optional Core, Disk and NumInstances filters Helion's limits need (docs/domain.md s7).
 DEFAULT_FILTERS = JUNO_DEFAULT_FILTERS + ("CoreFilter", "DiskFilter", "NumInstancesFilter")
 
 

@@ -1,7 +1,7 @@
 """Flavors: the sizes a VM can be booted with, and the catalogue a cloud offers.
 
 Rules:
-- The built-in set is Nova's m1.* flavors (DOMAIN.md section 7); a scenario adds its own under
+- The built-in set is Nova's m1.* flavors (docs/domain.md section 7); a scenario adds its own under
   `nova.flavors`. A name is defined once: a user flavor may not silently replace a built-in.
 - Units as Nova's: memory in MB (Nova's MB are MiB), disks in GB (GiB), swap in MB.
 - What the scheduler asks for (DiskFilter: 1024 x (root + ephemeral) + swap) and what a VM
@@ -40,7 +40,7 @@ class Flavor:
         return f"{self.name} ({self.memory_mb} MB, {self.vcpus} vCPU, {self.disk_gb} GB)"
 
 
-#: Nova's default flavors (DOMAIN.md s7): name, MB, vCPUs, root GB.
+#: Nova's default flavors (docs/domain.md s7): name, MB, vCPUs, root GB.
 M1_FLAVORS = (
     Flavor("m1.tiny", vcpus=1, memory_mb=512, root_gb=1),
     Flavor("m1.small", vcpus=1, memory_mb=2048, root_gb=20),
