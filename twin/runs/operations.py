@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from twin.cloud.ha.clients import ApiClients
 from twin.cloud.ha.live import LIVE_KINDS, POLL_S, BmcLiveness, BmcTargets
-from twin.cloud.ha.plane import ControlPlane
+from twin.cloud.ha.plane import REASONS, ControlPlane
 from twin.cloud.ha.summary import (
     operations_digest,
     operations_metrics,
@@ -43,9 +43,22 @@ from twin.workflows.power import PowerDriver
 SWIFT_ROLES = (Role.SWIFT, Role.SO_SWIFT_STORAGE)
 
 
+def _helion_named(sc, nodes):
+    """helion_named (twin/faults/validate.py), with the storage clusters' node lists renamed too."""
+    sc, nodes, names = helion_named(sc, nodes)
+    vsa = sc.storage.vsa
+    if vsa is not None and vsa.clusters:
+        helion = {inventory: h for h, inventory in names.items()}
+        clusters = [c.model_copy(update={"nodes": [helion.get(n, n) for n in c.nodes]}) if c.nodes else c
+                    for c in vsa.clusters]
+        storage = sc.storage.model_copy(update={"vsa": vsa.model_copy(update={"clusters": clusters})})
+        sc = sc.model_copy(update={"storage": storage})
+    return sc, nodes, names
+
+
 def simulate(sc, inventory, seed: int, progress: bool = False) -> RunResult:
     """Run the scenario's operations in the simulated world; a RunResult."""
-    sc, nodes, _ = helion_named(sc, inventory.active)
+    sc, nodes, _ = _helion_named(sc, inventory.active)
     world = make_sim_world(seed, Recorder(), lambda w: SimHardware(w, nodes, sc.timing, sc.network, sc.faults))
     targets = SimTargets(world, world.hardware)
     for machine in world.hardware.machines.values():
@@ -67,6 +80,20 @@ class Operations:
         self.injector = FaultInjector(world, sc.faults, self.nodes, sc.failure_domains, targets, sc.timing, ops)
         self.clients = ApiClients(world, self.plane, ops.clients, sc.ha) \
             if ops.clients is not None and self.plane is not None else None
+        self.vsa = self._vsa(world, sc, liveness)
+
+    def _vsa(self, world, sc, liveness):
+        """The StoreVirtual clusters of the VSA nodes (twin/cloud/vsa), where the world has the
+        shared management network their resyncs run on (a simulated world, today)."""
+        from twin.cloud.vsa.config import plan_clusters
+        from twin.cloud.vsa.model import VsaModel
+
+        link = getattr(world.hardware, "link", None)
+        if link is None or not plan_clusters(sc.storage.vsa, self.nodes):
+            return None
+        machines = world.hardware.machines
+        return VsaModel(world, sc.storage.vsa, self.nodes, liveness, link,
+                        nic_bps=lambda n: machines[n].nic_bps() if n in machines else None)
 
     def start(self) -> None:
         world = self.world
@@ -78,6 +105,22 @@ class Operations:
         self.injector.start()
         if self.clients is not None:
             self.clients.start()
+        if self.vsa is not None:
+            self.vsa.start()
+            workload = self.vsa.p.workload
+            if workload is not None:
+                from twin.cloud.vsa.cinder import CinderVsa
+                from twin.cloud.vsa.workload import start_workload
+
+                start_workload(self.world, self.vsa, CinderVsa(self.vsa), workload, self._cinder_refusal)
+
+    def _cinder_refusal(self) -> str:
+        """Why a Cinder create fails now on the control plane ("" when it works): the path of one
+        cinder request through the VIP (the API, the database, RPC and the cinder-volume singleton)."""
+        if self.plane is None:
+            return ""
+        _, reason = self.plane.route("cinder", 0)
+        return f"cinder API: {REASONS[reason][0] if reason in REASONS else reason}" if reason else ""
 
 
 def operate(world, sc, nodes, liveness, targets, seed: int, backend: str, progress: bool = False,
@@ -94,7 +137,11 @@ def operate(world, sc, nodes, liveness, targets, seed: int, backend: str, progre
     events = world.recorder.frame()
     summary = summarize_operations(events, scenario=sc.name, backend=backend, seed=seed, duration_s=duration,
                                    nodes={n.name: n.role.value for n in nodes})
-    result = RunResult(summary, events, operations_metrics(summary))
+    if run.vsa is not None:
+        from twin.cloud.vsa.metrics import vsa_metrics
+
+        summary["storage"] = {"vsa": vsa_metrics(events, duration)}
+    result = RunResult(summary, events, metrics(summary))
     result.operations = run
     return result
 
@@ -143,7 +190,7 @@ def live(sc, inventory, seed: int, backend: str = "lab", lab_dir=None, boot_bind
     from real_backends.hardware import LiveHardware
     from twin.kernel.live import make_live_world
 
-    sc, nodes, names = helion_named(sc, inventory.active)
+    sc, nodes, names = _helion_named(sc, inventory.active)
 
     def hardware(w):
         if backend == "lab":
@@ -168,6 +215,21 @@ def live(sc, inventory, seed: int, backend: str = "lab", lab_dir=None, boot_bind
         return result
 
 
+def metrics(summary: dict) -> dict[str, float]:
+    """The HA plane's metrics (twin/cloud/ha/summary.py) and the VSA clusters' (twin/cloud/vsa)."""
+    return {**operations_metrics(summary), **(summary.get("storage") or {}).get("vsa", {})}
+
+
+def problems(loaded, sc, inventory):
+    """The StoreVirtual limits on the scenario's clusters (twin/cloud/vsa/config.py), located."""
+    from twin.cloud.vsa.config import vsa_problems
+
+    errors, warnings = [], []
+    for loc, message, severity in vsa_problems(sc.storage.vsa, inventory.active):
+        (errors if severity == "error" else warnings).append(loaded.problem(loc, message, severity))
+    return errors, warnings
+
+
 def report(events, summary: dict) -> str:
     from twin.report.operations import render_operations_report
 
@@ -175,18 +237,30 @@ def report(events, summary: dict) -> str:
 
 
 def digest(summary: dict, out) -> tuple[str, int]:
-    return operations_digest(summary, out), 0
+    text = operations_digest(summary, out)
+    vsa = (summary.get("storage") or {}).get("vsa")
+    if vsa:
+        *head, files = text.split("\n")
+        clusters = sorted(k.removeprefix("availability_vsa_") for k in vsa if k.startswith("availability_vsa_"))
+        head.append("  block storage (VSA): " + ", ".join(
+            f"{c} {100 * vsa[f'availability_vsa_{c}']:.4f}% online, {vsa[f'degraded_s_vsa_{c}']:.0f} s degraded, "
+            f"{vsa[f'volumes_lost_vsa_{c}']} volumes lost" for c in clusters)
+            + f"; {vsa['quorum_losses']} quorum loss(es), {vsa['resyncs']} resync(s) moving {vsa['resync_gib']:.1f} GiB")
+        text = "\n".join([*head, files])
+    return text, 0
 
 
 def _sections():
     from pydantic import Field
 
     from twin.cloud.ha.params import HaParams, Operations
+    from twin.cloud.vsa.config import Storage
 
     deploy_sections = _deploy_sections()
     return {"faults": deploy_sections["faults"], "failure_domains": deploy_sections["failure_domains"],
             "operations": (Operations, Field(default_factory=Operations)),
-            "ha": (HaParams, Field(default_factory=HaParams))}
+            "ha": (HaParams, Field(default_factory=HaParams)),
+            "storage": (Storage, Field(default_factory=Storage))}
 
 
 def _deploy_sections():
@@ -198,5 +272,5 @@ def _deploy_sections():
 KIND = RunKind(
     name="operations", help="an already-deployed cloud operating for operations.duration_s under its faults, "
     "with the HA control plane (twin/cloud/ha); live: a drill through the BMCs",
-    sections=_sections(), simulate=simulate, live=live, live_problems=live_problems,
-    metrics=operations_metrics, digest=digest, report=report)
+    sections=_sections(), simulate=simulate, live=live, live_problems=live_problems, problems=problems,
+    metrics=metrics, digest=digest, report=report)

@@ -10,7 +10,5 @@
     workload.py   Cinder volume creates (Poisson) and deletes on a cluster
     metrics.py    the run's VSA metrics from the event log
 
-The config uses the scenario's distributions: import twin.scenario first (as twin.cloud.ha does),
-so either package can be imported first.
+The `run: operations` kind (twin/runs/operations.py) runs the model beside the HA control plane.
 """
-import twin.scenario  # noqa: F401  (import order: see above)

@@ -18,7 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from twin.scenario.base import SectionModel
 
 from twin.cloud.vsa.placement import LEVELS
 from twin.cloud.vsa.quorum import ManagerPlan, plan_managers
@@ -31,11 +33,9 @@ VSA_ROLES = (Role.VSA, Role.VSA_AO)
 LevelName = Literal["0", "10", "10+1", "10+2", "5", "6"]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
-class VolumeSpec(_Model):
+class VolumeSpec(SectionModel):
     """`count` volumes of `size_gib` each (a list of these for several kinds)."""
 
     name: str | None = None
@@ -46,7 +46,7 @@ class VolumeSpec(_Model):
     write_rate_mib_s: float | None = Field(None, ge=0, description="default: storage.vsa.write_rate_mib_s")
 
 
-class Cluster(_Model):
+class Cluster(SectionModel):
     name: str = Field(min_length=1)
     nodes: list[str] | None = Field(None, description="inventory names in cluster order (default: "
                                                       "every VSA node not in another cluster)")
@@ -62,7 +62,7 @@ class Cluster(_Model):
         return list(self.volumes) if isinstance(self.volumes, list) else [self.volumes]
 
 
-class VolumeWorkload(_Model):
+class VolumeWorkload(SectionModel):
     """Cinder volume creates (Poisson arrivals) and deletes (after a lifetime) on one cluster."""
 
     cluster: str | None = Field(None, description="default: the first cluster")
@@ -74,7 +74,7 @@ class VolumeWorkload(_Model):
     write_rate_mib_s: float | None = Field(None, ge=0, description="default: storage.vsa.write_rate_mib_s")
 
 
-class Vsa(_Model):
+class Vsa(SectionModel):
     clusters: list[Cluster] = Field(default_factory=list)
     resync_gbps: float = Field(1.0, gt=0)  # *inferred*: no published resync speed; a per-cluster cap
     write_rate_mib_s: float = Field(0.05, ge=0)  # *inferred*: each volume's mean write rate
@@ -89,7 +89,7 @@ class Vsa(_Model):
     workload: VolumeWorkload | None = None
 
 
-class Storage(_Model):
+class Storage(SectionModel):
     """The scenario's `storage:` section (the VSA part; Swift has its own key)."""
 
     vsa: Vsa | None = None
