@@ -3,7 +3,7 @@ where the live lab is installed).
 
 Rules: user errors (TwinError) print one line per problem on stderr, never a traceback, and exit
 non-zero: 1 for invalid content or a failed deployment, 2 for unreadable input, an output path
-that cannot be written, or bad usage; 130 on Ctrl-C and on SIGTERM (both clean up the same way).
+that cannot be written, or bad usage; 130 on Ctrl-C, 143 on SIGTERM (both clean up the same way).
 Only a bug in the twin shows a traceback.
 """
 from __future__ import annotations
@@ -15,9 +15,11 @@ import sys
 import threading
 from pathlib import Path
 
+from twin import __version__
 from twin.errors import InputError, OutputError, TwinError, UnreadableError
+from twin.outformat import add_format_argument
 
-EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 
 
 def _cmd_run(args) -> int:
@@ -29,6 +31,7 @@ def _cmd_run(args) -> int:
         simulate,
         write_outputs,
     )
+    from twin.outformat import render as render_result
     from twin.outputs import check_out_dir, default_out_dir
     from twin.runs.scenario import load_scenario
 
@@ -54,7 +57,11 @@ def _cmd_run(args) -> int:
                                 "inventory_file": str(Path(args.inventory).resolve()) if args.inventory else None}
     write_outputs(result, out)
     text, code = digest(result.summary, out)
-    print(text)
+    record = {"scenario": result.summary.get("scenario"), "run": loaded.scenario.run, "backend": args.backend,
+              "seed": seed, "exit_code": code, "metrics": result.metrics,
+              "report": str(out / "report.html"), "events": str(out / "events.parquet"),
+              "summary": str(out / "summary.json")}
+    print(render_result(record, args.format, text))
     return code
 
 
@@ -74,9 +81,10 @@ def _cmd_validate(args) -> int:
 def _cmd_compare(args) -> int:
     from twin.analysis.compare import as_json, compare, render
     from twin.analysis.runs import read_run
+    from twin.outformat import render as render_result
 
     result = compare(read_run(args.run_a), read_run(args.run_b))
-    print(json.dumps(as_json(result), indent=2) if args.json else render(result))
+    print(render_result(as_json(result), args.format, lambda _: render(result)))
     return EXIT_OK if result["same"] else EXIT_INVALID
 
 
@@ -84,8 +92,11 @@ def _cmd_calibrate(args) -> int:
     from twin.analysis.calibrate import calibrate, render
     from twin.analysis.runs import read_run
 
+    from twin.outformat import render as render_result
+
     out = Path(args.out)
-    print(render(calibrate(read_run(args.live_run), out, args.scenario, args.replications), out))
+    result = calibrate(read_run(args.live_run), out, args.scenario, args.replications)
+    print(render_result(result, args.format, lambda r: render(r, out)))
     return EXIT_OK
 
 
@@ -98,6 +109,7 @@ def _cmd_schema(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="twin", description="Helion Twin: a digital twin of an HP Helion OpenStack cloud")
+    parser.add_argument("--version", action="version", version=f"twin {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="run a scenario (its run: deploy, operations or capacity) and write its report",
@@ -118,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--inventory", help="use this baremetal.csv / instackenv.json instead of the scenario's")
     run.add_argument("--out", help="output folder (default: reports/SCENARIO-NAME)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_format_argument(run)
     run.set_defaults(func=_cmd_run)
 
     val = sub.add_parser("validate", help="check an inventory against Helion's rules")
@@ -130,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "provision-state sequences and step durations)")
     cmp_.add_argument("run_a", help="a run's --out folder (e.g. a simulated run)")
     cmp_.add_argument("run_b", help="another run's --out folder (e.g. a lab run)")
-    cmp_.add_argument("--json", action="store_true", help="machine-readable output")
+    add_format_argument(cmp_, json_alias=True)
     cmp_.set_defaults(func=_cmd_compare)
 
     cal = sub.add_parser("calibrate", help="fit the simulator's timing to a live run and measure the fit")
@@ -138,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--out", required=True, help="timing profile to write (YAML; use with twin run --timing)")
     cal.add_argument("--scenario", help="scenario to simulate (default: the one the live run used)")
     cal.add_argument("--replications", type=int, default=20, help="simulations to measure the fit (default 20)")
+    add_format_argument(cal)
     cal.set_defaults(func=_cmd_calibrate)
 
     sch = sub.add_parser("schema", help="print the scenario file's JSON Schema")
@@ -164,8 +178,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM: unwinds like Ctrl-C (every `finally` cleans up), exits 143 (128 + SIGTERM)."""
+
+
 def _terminate_like_ctrl_c(signum, frame):
-    raise KeyboardInterrupt
+    raise Terminated
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -187,6 +205,9 @@ def main(argv: list[str] | None = None) -> int:
     except TwinError as e:
         print(f"twin: error: {e}", file=sys.stderr)
         return EXIT_INVALID
+    except Terminated:
+        print("twin: terminated (SIGTERM); cleaned up", file=sys.stderr)
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         print("twin: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

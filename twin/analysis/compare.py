@@ -19,7 +19,8 @@ from twin.runs.registry import kind_of
 def compare(a: RunOnDisk, b: RunOnDisk) -> dict:
     ka, kb = kind_of(a.summary), kind_of(b.summary)
     if ka is not kb:
-        raise TwinError(f"{a.path} is a {ka.name} run and {b.path} a {kb.name} run: compare two runs of one kind")
+        raise TwinError(f"{a.path} is a run of kind {ka.name} and {b.path} one of kind {kb.name}: "
+                        "compare two runs of one kind")
     ma, mb = ka.metrics(a.summary), kb.metrics(b.summary)
     rows = [{"metric": m, "a": ma.get(m), "b": mb.get(m), "difference": _difference(ma.get(m), mb.get(m))}
             for m in list(ma) + [m for m in mb if m not in ma]]

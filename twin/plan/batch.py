@@ -13,9 +13,10 @@ import pandas as pd
 
 
 def run_points(scenario_path, axes: dict, replications: int, workers: int = 1, scheduler: str | None = None,
-               seed: int | None = None) -> pd.DataFrame:
+               seed: int | None = None, progress: bool = False) -> pd.DataFrame:
+    """`progress`: the sweep's bar for this batch (on a terminal), so a long batch is not silent."""
     from twin.sweep import run_sweep
 
     result = run_sweep(scenario_path, replications, axes, workers=workers, scheduler=scheduler, seed=seed,
-                       progress=False)
+                       progress=progress)
     return result.table

@@ -195,7 +195,8 @@ class Planner:
         if hardware is not None:
             axes[HARDWARE_KEY] = [hardware.model_dump()]
         o = self.options
-        table = run_points(self.path, axes, self.replications, workers=o.workers, scheduler=o.scheduler, seed=o.seed)
+        table = run_points(self.path, axes, self.replications, workers=o.workers, scheduler=o.scheduler, seed=o.seed,
+                           progress=echo_enabled(self.echo))
         self.runs += len(table)
         for key, g in table.groupby([MONTH_KEY, HOSTS_KEY] if hosts is not None else [MONTH_KEY]):
             m, n = (key[0], int(key[1])) if hosts is not None else (key[0], self.current_hosts)
@@ -314,7 +315,16 @@ def plan_capacity(scenario_path, options: PlanOptions | None = None, echo=None) 
 def progress_echo(enabled: bool):
     if not enabled:
         return None
-    return lambda text: print(f"  {text}", file=sys.stderr, flush=True)
+    return _echo
+
+
+def _echo(text: str) -> None:
+    print(f"  {text}", file=sys.stderr, flush=True)
+
+
+def echo_enabled(echo) -> bool:
+    """Progress is shown (month lines, and each batch's bar on a terminal) when the echo prints."""
+    return echo is _echo
 
 
 __all__ = ["InputError", "PlanError", "PlanOptions", "PlanResult", "plan_capacity"]

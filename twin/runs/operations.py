@@ -149,8 +149,8 @@ def operate(world, sc, nodes, liveness, targets, seed: int, backend: str, progre
 def _run_with_bar(world, duration: float, steps: int = 200) -> None:
     from tqdm import tqdm
 
-    with tqdm(total=steps, unit="%", desc="operating", disable=None, leave=False,
-              bar_format="{l_bar}{bar}| {postfix}") as bar:
+    with tqdm(total=steps, unit="step", desc="operating", disable=None, leave=False,
+              bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}] {postfix}") as bar:
         for k in range(1, steps + 1):
             world.run(until=duration * k / steps)
             bar.update(1)

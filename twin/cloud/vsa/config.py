@@ -110,7 +110,10 @@ class ClusterPlan:
 
 
 def _default_cluster(nodes) -> Cluster:
-    return Cluster(name="vsa", nodes=[n.name for n in nodes if n.role in VSA_ROLES])
+    """One cluster of every VSA node: NR-10 with 2 or more nodes (StoreVirtual's default), NR-0 on
+    a single node (nothing to mirror to; Helion's starter cloud has one VSA node)."""
+    names = [n.name for n in nodes if n.role in VSA_ROLES]
+    return Cluster(name="vsa", nodes=names, network_raid="10" if len(names) >= 2 else "0")
 
 
 def configured_clusters(config: Vsa | None, inventory_nodes) -> list[tuple[int, Cluster]]:
