@@ -42,7 +42,7 @@ def test_the_reference_sweep(tmp_path):
     assert again.returncode == 2 and "--resume" in again.stderr and len(again.stderr.splitlines()) == 1
     resumed = twin("sweep", "scenarios/helion-reference.yaml", "--replications", "3",
                    "--set", "network.management_gbps=1,10", "--out", str(out), "--quiet", "--resume")
-    assert resumed.returncode == 0 and "(6 finished before, 0 run now)" in resumed.stdout
+    assert resumed.returncode == 0 and "(6 finished before, 0 to run)" in resumed.stdout
 
 
 def test_bad_set_arguments_are_one_line_errors(tmp_path):
@@ -96,7 +96,7 @@ def test_ctrl_c_keeps_finished_replications_and_the_printed_command_resumes(slow
     assert resume[:2] == ["twin", "sweep"] and "--resume" in resume
     finished = twin(*resume[1:])
     assert finished.returncode == 0, finished.stderr
-    assert f"({done} finished before, {40 - done} run now)" in finished.stdout
+    assert f"({done} finished before, {40 - done} to run)" in finished.stdout
     whole = run_sweep(slow_scenario, 40, workers=2)
     table = pd.read_parquet(out / "results.parquet")
     assert table.drop(columns="wall_s").equals(whole.table.drop(columns="wall_s"))
