@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from twin.scenario import load_scenario
-from twin.sweep.tasks import resolve_inventory, simulate
 from twin.sweep import SweepError, SweepInterrupted, SweepUsageError, replication_seeds, run_sweep, t_interval, wilson_interval
+from twin.sweep.tasks import resolve_inventory, simulate
 
 REFERENCE = Path(__file__).resolve().parents[2] / "scenarios" / "helion-reference.yaml"
 

@@ -57,7 +57,7 @@ def test_sigkill_of_the_sweep_leaves_no_worker_fork_server_or_tracker(slow_scena
         children = _running_with_workers(proc, out)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
-        gone, alive = psutil.wait_procs(children, timeout=60)
+        _, alive = psutil.wait_procs(children, timeout=60)
         assert not alive, f"left running after SIGKILL of twin sweep: {[p.cmdline()[-1][:60] for p in alive]}"
     finally:
         _reap(proc, children)
@@ -70,14 +70,14 @@ def test_sigterm_stops_the_sweep_as_ctrl_c_does(slow_scenario, tmp_path):
     try:
         children = _running_with_workers(proc, out)
         proc.send_signal(signal.SIGTERM)
-        stdout, stderr = proc.communicate(timeout=60)
+        _, stderr = proc.communicate(timeout=60)
         assert proc.returncode == 143, stderr
         assert len(stderr.splitlines()) == 1 and "Traceback" not in stderr, stderr
         assert stderr.startswith("twin sweep: terminated (SIGTERM): ")
         done = int(stderr.split("(SIGTERM): ")[1].split()[0])
         assert 3 <= done < REPLICATIONS and f"{done} of {REPLICATIONS} replications finished and kept in {out}" in stderr
         assert len(list((out / "parts").glob("*.json"))) == done and not list((out / "parts").glob(".part-*"))
-        gone, alive = psutil.wait_procs(children, timeout=60)
+        _, alive = psutil.wait_procs(children, timeout=60)
         assert not alive, f"left running after SIGTERM: {alive}"
     finally:
         _reap(proc, children)

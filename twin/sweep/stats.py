@@ -19,8 +19,8 @@ Bad arguments (a confidence outside (0, 1), successes outside 0..n) raise ValueE
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from statistics import NormalDist, fmean, stdev
 
 NAN = float("nan")

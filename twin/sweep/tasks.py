@@ -25,7 +25,6 @@ from twin.errors import TwinError
 from twin.sweep.parts import metric_problem
 from twin.sweep.spec import RESERVED_COLUMNS
 
-
 #: The module that resolves inventories and simulates runs (imported in workers ahead of tasks).
 RUNNER = "twin.runner"
 
