@@ -74,6 +74,7 @@ def run(args) -> int:
               f"{plan.base_seed}" + (f" ({reused} finished before, {plan.total - reused} to run)" if reused else ""),
               flush=True)
 
+    out = None
     try:
         with _sigterm_as_ctrl_c():
             axes = parse_sets(args.sets)
@@ -93,9 +94,14 @@ def run(args) -> int:
         print(f"twin sweep: {_STOPPED_BY[e.signal]}: {e.done} of {e.total} replications finished and kept in "
               f"{e.out_dir}; resume with: {shlex.join(_resume_command(args, e.out_dir))}", file=sys.stderr)
         return EXIT_STOPPED[e.signal]
-    except KeyboardInterrupt as e:  # before the sweep started: nothing ran, nothing to keep
+    except KeyboardInterrupt as e:  # before the tasks ran, or while the results were written
         stopped = getattr(e, "signal", "SIGINT")
-        print(f"twin sweep: {_STOPPED_BY[stopped]} before any replication ran", file=sys.stderr)
+        parts = sorted((out / "parts").glob("*.json")) if out is not None and (out / "parts").is_dir() else []
+        if parts:
+            print(f"twin sweep: {_STOPPED_BY[stopped]}: {len(parts)} replication(s) finished and kept in {out}; "
+                  f"resume with: {shlex.join(_resume_command(args, out))}", file=sys.stderr)
+        else:
+            print(f"twin sweep: {_STOPPED_BY[stopped]} before any replication ran", file=sys.stderr)
         return EXIT_STOPPED[stopped]
     print(format_summary(result.summary))
     print(f"results: {result.out_dir / 'results.parquet'}  summary: {result.out_dir / 'summary.json'}")
