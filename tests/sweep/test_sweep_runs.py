@@ -7,16 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from twin.runs import load_scenario, resolve_inventory, simulate
-from twin.sweep import (
-    SweepError,
-    SweepInterrupted,
-    SweepUsageError,
-    replication_seeds,
-    run_sweep,
-    t_interval,
-    wilson_interval,
-)
+from twin.runs import load_scenario
+from twin.sweep import SweepError, SweepInterrupted, SweepUsageError, replication_seeds, run_sweep, t_interval, wilson_interval
+from twin.sweep.tasks import resolve_inventory, simulate
 
 REFERENCE = Path(__file__).resolve().parents[2] / "scenarios" / "helion-reference.yaml"
 
@@ -91,6 +84,8 @@ def test_the_summary_shape_and_intervals(baseline):
     s = baseline.summary
     assert s["scenario"] == "helion-reference" and s["replications"] == 3 and s["seed"] == 42
     assert s["axes"] == {"network.management_gbps": [1, 10]} and s["confidence"] == 0.95
+    assert s["kinds"] == {"success": "proportion", "makespan_s": "duration", "attempts": "count",
+                          "nodes_active": "count", "nodes_failed": "count"}
     assert s["intervals"] == {"success": "wilson", "makespan_s": "t", "attempts": "t", "nodes_active": "t",
                               "nodes_failed": "t"}
     assert [p["params"] for p in s["points"]] == [{"network.management_gbps": 1}, {"network.management_gbps": 10}]

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from twin.sweep import t_interval, t_quantile, wilson_interval
-from twin.sweep.stats import estimate, is_proportion, t_cdf
+from twin.sweep.stats import estimate, t_cdf
 
 # Student t quantiles, from printed tables (to the digits printed there)
 KNOWN_T = [
@@ -108,10 +108,9 @@ def test_wilson_textbook_example_and_edges():
             wilson_interval(*bad)
 
 
-def test_estimate_shape_and_proportion_detection():
-    assert is_proportion([1.0, 0.0, 1.0]) and not is_proportion([1.0, 2.0]) and not is_proportion([])
-    e = estimate([1.0, 1.0, 0.0, 1.0], "wilson")
+def test_estimate_shape():
+    e = estimate([1.0, 1.0, 0.0, 1.0], "proportion")
     assert set(e) == {"mean", "sd", "n", "ci_low", "ci_high", "interval"}
     assert e["n"] == 4 and e["mean"] == 0.75 and (e["ci_low"], e["ci_high"]) == wilson_interval(3, 4)
-    one = estimate([5.0], "t")
-    assert one["mean"] == 5.0 and math.isnan(one["sd"]) and math.isnan(one["ci_low"])
+    one = estimate([5.0], "duration")
+    assert one["mean"] == 5.0 and math.isnan(one["sd"]) and math.isnan(one["ci_low"]) and one["interval"] == "none"

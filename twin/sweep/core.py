@@ -1,11 +1,13 @@
 """Run a sweep: every (point, replication) task on an executor, rows kept as they finish, a summary.
 
-Rules: the whole sweep is validated before the first task runs (spec.plan_sweep); tasks are
-submitted replication by replication (replication 0 of every point, then 1...), a bounded number
-ahead of the workers, so an interrupted sweep has about as many replications of every point and
+Rules: the whole sweep is validated and its size bounded before the first task runs
+(spec.plan_sweep); `on_start` hears of it then (the CLI prints its header and warnings); tasks
+are made as they are submitted (a generator: nothing of the sweep's size is built ahead),
+replication by replication (replication 0 of every point, then 1...), a bounded number ahead of
+the workers, so an interrupted sweep has about as many replications of every point and
 Ctrl-C has little to cancel; each finished row is written as its own part file at once (with an
 output folder); Ctrl-C or a failed task cancels what is queued, stops the workers and keeps every
-finished part. The results table is built from the rows in (point, replication) order with fixed
+finished part (SIGTERM is the CLI's to turn into the same: see cli.py). The results table is built from the rows in (point, replication) order with fixed
 column types, so the same sweep gives an identical table (but wall_s) however it ran: in one go
 or resumed, on 1 or K local workers or on Dask.
 """
@@ -20,18 +22,10 @@ from pathlib import Path
 import pandas as pd
 
 from twin.errors import TwinError
-from twin.sweep.executors import InlineExecutor, make_executor
-from twin.sweep.spec import (
-    RESERVED_COLUMNS,
-    SweepError,
-    SweepPlan,
-    SweepUsageError,
-    _jsonable,
-    _yaml_text,
-    column_value,
-    plan_sweep,
-)
-from twin.sweep.stats import estimate, is_proportion
+from twin.sweep.executors import InlineExecutor, make_executor, max_local_workers
+from twin.sweep.spec import (MAX_RUNS, RESERVED_COLUMNS, SweepError, SweepPlan, SweepUsageError, _jsonable,
+                             _yaml_text, column_value, plan_sweep)
+from twin.sweep.stats import KINDS, estimate, metric_kind
 from twin.sweep.store import SweepStore, write_atomically
 from twin.sweep.tasks import Task, run_task
 
@@ -50,26 +44,34 @@ class SweepResult:
 
 
 class SweepInterrupted(KeyboardInterrupt):
-    """Ctrl-C during a sweep: `done` of `total` replications are finished (and kept in `out_dir`)."""
+    """Ctrl-C (or SIGTERM, see cli.py) during a sweep: `done` of `total` replications are finished
+    (and kept in `out_dir`); `signal` names what stopped it ("SIGINT" or "SIGTERM")."""
 
-    def __init__(self, done: int, total: int, out_dir: Path | None):
-        self.done, self.total, self.out_dir = done, total, out_dir
-        super().__init__(done, total, out_dir)
+    def __init__(self, done: int, total: int, out_dir: Path | None, signal: str = "SIGINT"):
+        self.done, self.total, self.out_dir, self.signal = done, total, out_dir, signal
+        super().__init__(done, total, out_dir, signal)
 
 
 def run_sweep(scenario_path, replications: int, axes: dict[str, list] | None = None, workers: int = 1,
               scheduler: str | None = None, out_dir=None, resume: bool = False, seed: int | None = None,
-              progress: bool = False, *, confidence: float = 0.95, on_row=None) -> SweepResult:
+              progress: bool = False, *, confidence: float = 0.95, on_row=None, on_start=None,
+              max_runs: int = MAX_RUNS) -> SweepResult:
     """Run `replications` of every point of the cartesian product of `axes` ({dotted key: [values]}).
 
     workers: local worker processes (1 runs in this process); scheduler: a Dask scheduler's address
     (tcp://HOST:PORT) to run on instead; out_dir: where parts, results.parquet and summary.json go
     (None: nothing is written, no resume); seed: the base seed (default: the scenario's);
-    on_row(row): called in this process after each newly finished row is kept.
+    on_row(row): called in this process after each newly finished row is kept; on_start(plan,
+    reused, warnings): called once the sweep is planned and its folder opened, before any task
+    runs (warnings: the inventory's and any bad part's, one line each); max_runs: the most
+    points x replications this call accepts (spec.MAX_RUNS by default).
     Raises SweepUsageError / SweepError / InputError before anything runs, SweepInterrupted on Ctrl-C.
     """
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise SweepUsageError(f"--workers: must be a whole number of at least 1, not {workers!r}")
+    if not scheduler and workers > max_local_workers():
+        raise SweepUsageError(f"--workers: at most {max_local_workers()} local worker processes here (4 per CPU: "
+                              f"more only share the CPUs and memory), not {workers:,}")
     if scheduler and workers != 1:
         raise SweepUsageError("--workers applies to local worker processes; with --scheduler the Dask "
                               "cluster's workers run the sweep (leave --workers out)")
@@ -79,18 +81,20 @@ def run_sweep(scenario_path, replications: int, axes: dict[str, list] | None = N
         raise SweepUsageError("--resume needs the sweep's output folder (--out DIR)")
     clock = time.perf_counter()
     timings = {"plan_s": 0.0, "start_s": 0.0, "run_s": 0.0, "write_s": 0.0}
-    plan = plan_sweep(scenario_path, replications, axes, seed)
+    plan = plan_sweep(scenario_path, replications, axes, seed, max_runs)
     store = SweepStore(out_dir) if out_dir is not None else None
-    rows: dict[tuple[int, int], dict] = store.open(plan.definition, resume) if store else {}
+    rows: dict[tuple[int, int], dict] = {}
+    notes: list[str] = []
+    if store is not None:
+        rows, notes = store.open(plan.definition, resume, lambda key: row_head(plan, *key))
     reused = len(rows)
-    kinds = [a.kind for a in plan.axes]
-    todo = [Task(p.index, r, plan.seeds[r], {a.key: column_value(v, k) for (a, k), v in
-                                           zip(zip(plan.axes, kinds), p.params.values())},
-                 str(plan.path), p.mapping)
-            for r in range(plan.replications) for p in plan.points if (p.index, r) not in rows]
+    warnings = [*plan.warnings, *notes]
     timings["plan_s"] = time.perf_counter() - clock
-    ran = _execute(plan, todo, rows, store, min(workers, max(1, len(todo))), scheduler, progress, reused, on_row,
-                   timings) if todo else 0
+    if on_start is not None:
+        on_start(plan, reused, warnings)
+    todo = plan.total - reused
+    ran = _execute(plan, _tasks(plan, rows), rows, store, min(workers, todo), scheduler, progress, reused,
+                   on_row, timings) if todo else 0
     clock = time.perf_counter()
     table = results_table(plan, rows)
     summary = summarize(plan, table, confidence)
@@ -99,10 +103,30 @@ def run_sweep(scenario_path, replications: int, axes: dict[str, list] | None = N
         write_atomically(store.dir / "summary.json",
                          lambda p: p.write_text(json_dumps(summary) + "\n", encoding="utf-8"))
     timings["write_s"] = time.perf_counter() - clock
-    return SweepResult(table, summary, store.dir if store else None, ran, reused, plan.warnings, timings)
+    return SweepResult(table, summary, store.dir if store else None, ran, reused, warnings, timings)
 
 
-def _execute(plan: SweepPlan, todo: list[Task], rows: dict, store, workers, scheduler, progress, reused,
+def row_head(plan: SweepPlan, point: int, replication: int) -> dict | None:
+    """What the row of task (point, replication) begins with: point, parameters (as stored in their
+    columns), replication, seed; None when the sweep has no such task."""
+    if not (0 <= point < len(plan.points) and 0 <= replication < plan.replications):
+        return None
+    params = plan.points[point].params.values()
+    return {"point": point, **{a.key: column_value(v, a.kind) for a, v in zip(plan.axes, params)},
+            "replication": replication, "seed": plan.seed(replication)}
+
+
+def _tasks(plan: SweepPlan, done: dict):
+    """The tasks not done, replication by replication, made one at a time."""
+    for r in range(plan.replications):
+        for p in plan.points:
+            if (p.index, r) not in done:
+                head = row_head(plan, p.index, r)
+                params = {k: v for k, v in head.items() if k not in RESERVED_COLUMNS}
+                yield Task(p.index, r, head["seed"], params, str(plan.path), p.mapping)
+
+
+def _execute(plan: SweepPlan, todo, rows: dict, store, workers, scheduler, progress, reused,
              on_row, timings: dict) -> int:
     from tqdm import tqdm
 
@@ -163,7 +187,8 @@ def _execute(plan: SweepPlan, todo: list[Task], rows: dict, store, workers, sche
             future.cancel()
         if isinstance(e, KeyboardInterrupt) and not isinstance(e, SweepInterrupted):
             done = len(store.existing_parts()) if store is not None else len(rows)  # what is on disk
-            raise SweepInterrupted(done, plan.total, store.dir if store else None) from None
+            raise SweepInterrupted(done, plan.total, store.dir if store else None,
+                                   getattr(e, "signal", "SIGINT")) from None
         raise
     finally:
         bar.close()
@@ -209,30 +234,14 @@ def metric_columns(table: pd.DataFrame, plan: SweepPlan) -> list[str]:
     return [c for c in table.columns if c not in params and c not in RESERVED_COLUMNS]
 
 
-#: Metrics whose interval is fixed whatever their values: counts that may happen to be all 0 or 1 in
-#: a sweep (one attempt everywhere) are not proportions. A run kind with such metrics adds them here.
-INTERVALS: dict[str, str] = {"success": "wilson", "attempts": "t", "nodes_active": "t", "nodes_failed": "t",
-                             # counts that may happen to be all 0 or 1 are still counts
-                             "outages": "t", "vip_moves": "t", "failures": "t", "requests": "t",
-                             "request_errors": "t", "vms_evacuated": "t", "vms_lost": "t"}
-
-
-def interval_kind(metric: str, values) -> str:
-    """"wilson" for a proportion (every value 0 or 1), "t" otherwise; INTERVALS pins a metric's kind
-    (a pinned "wilson" still needs 0/1 values)."""
-    if INTERVALS.get(metric) == "t":
-        return "t"
-    return "wilson" if is_proportion(values) else "t"
-
-
 def summarize(plan: SweepPlan, table: pd.DataFrame, confidence: float = 0.95) -> dict:
     """{"scenario", "scenario_path", "seed", "replications", "confidence", "axes": {key: [values]},
-    "intervals": {metric: "t"|"wilson"}, "points": [{"point", "params": {key: value},
-    "metrics": {metric: {"mean", "sd", "n", "ci_low", "ci_high", "interval"}}}]}. A metric whose
-    every value in the sweep is 0 or 1 is a proportion (Wilson interval); others get a t-interval.
-    NaN (undefined: n < 2, or no values) is written as null. INTERVALS pins a metric's kind."""
+    "kinds": {metric: kind}, "intervals": {metric: "wilson"|"t"}, "points": [{"point",
+    "params": {key: value}, "metrics": {metric: {"mean", "sd", "n", "ci_low", "ci_high",
+    "interval"}}}]}. A metric's kind (stats.metric_kind: proportion, fraction, duration, count,
+    real) decides its interval (stats.estimate). NaN (undefined) is written as null."""
     metrics = metric_columns(table, plan)
-    kinds = {m: interval_kind(m, table[m]) for m in metrics}
+    kinds = {m: metric_kind(m) for m in metrics}
     points = []
     for point in plan.points:
         sub = table[table["point"] == point.index]
@@ -242,22 +251,24 @@ def summarize(plan: SweepPlan, table: pd.DataFrame, confidence: float = 0.95) ->
     return {"scenario": plan.name, "scenario_path": str(plan.path), "seed": plan.base_seed,
             "replications": plan.replications, "confidence": confidence,
             "axes": {a.key: [_jsonable(v) for v in a.values] for a in plan.axes},
-            "intervals": kinds, "points": points}
+            "kinds": kinds, "intervals": {m: KINDS[k][2] for m, k in kinds.items()}, "points": points}
 
 
 def json_dumps(data) -> str:
+    """Strict JSON: NaN (undefined) as null, infinities as the strings "Infinity" and "-Infinity"
+    (what JavaScript's Number() and Python's float() read back)."""
     import json
 
-    return json.dumps(_nan_to_none(data), indent=2, allow_nan=False)
+    return json.dumps(_strict(data), indent=2, allow_nan=False)
 
 
-def _nan_to_none(data):
-    if isinstance(data, float) and math.isnan(data):
-        return None
+def _strict(data):
+    if isinstance(data, float) and not math.isfinite(data):
+        return None if math.isnan(data) else ("Infinity" if data > 0 else "-Infinity")
     if isinstance(data, dict):
-        return {k: _nan_to_none(v) for k, v in data.items()}
-    if isinstance(data, list):
-        return [_nan_to_none(v) for v in data]
+        return {k: _strict(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_strict(v) for v in data]
     return data
 
 

@@ -5,8 +5,10 @@ returns a future (concurrent.futures or distributed: both have done(), cancelled
 cancel() and add_done_callback()), `slots` says how many tasks run at once, and
 `close(cancel=...)` stops it: cancel=True (Ctrl-C, a failed task) drops queued tasks and stops
 the workers without waiting for running ones. Local workers ignore SIGINT: Ctrl-C is the
-parent's to handle. Local worker processes start from a fork server (not by forking a parent
-that may run threads, such as a Dask client's or the progress bar's).
+parent's to handle; and each exits as soon as the `twin` process that started it is gone, even
+killed with SIGKILL (tasks.warm_up), after which the fork server and the resource tracker, kept
+alive only by their clients, exit too. Local worker processes start from a fork server (not by
+forking a parent that may run threads, such as a Dask client's or the progress bar's).
 """
 from __future__ import annotations
 
@@ -39,15 +41,16 @@ class ProcessExecutor:
     """`workers` local worker processes (concurrent.futures.ProcessPoolExecutor)."""
 
     def __init__(self, workers: int):
-        from twin.sweep.tasks import warm_up
+        from twin.sweep.tasks import RUNNER, warm_up
 
         ctx = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
                                           else "spawn")
         if ctx.get_start_method() == "forkserver":
-            ctx.set_forkserver_preload(["twin.sweep.tasks", "twin.runs"])
+            ctx.set_forkserver_preload(["twin.sweep.tasks", RUNNER])
         self.slots = workers
         self.label = f"{workers} local worker processes"
-        self._pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=warm_up)
+        self._pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=warm_up,
+                                            initargs=(os.getpid(),))
         try:  # start every worker now (the pool would start them on demand): the ETA then counts tasks only
             for f in [self._pool.submit(os.getpid) for _ in range(workers)]:
                 f.result()
@@ -103,6 +106,11 @@ def make_executor(workers: int = 1, scheduler: str | None = None):
     if workers <= 1:
         return InlineExecutor()
     return ProcessExecutor(workers)
+
+
+def max_local_workers() -> int:
+    """The most local worker processes a sweep starts: 4 per CPU."""
+    return 4 * default_workers()
 
 
 def default_workers() -> int:

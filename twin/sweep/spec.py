@@ -11,6 +11,9 @@ point's inventory. A bad key (malformed, unknown to the schema, or leading throu
 is not a mapping or list) is a usage error (exit 2); a value the schema refuses is invalid
 (exit 1). Replication r's seed is child r of `SeedSequence(base)`, the same at every point
 (common random numbers), as a 63-bit int: `twin run --seed S` replays that one replication.
+Sizes are bounded before anything is built: at most MAX_POINTS points, at most `max_runs`
+(default MAX_RUNS) points x replications; a sweep over either is refused with its size. Seeds
+are computed per replication (nothing of size R is built), so tasks can be streamed.
 """
 from __future__ import annotations
 
@@ -34,6 +37,11 @@ from twin.scenario import LoadedScenario
 
 #: Columns every results row has besides its parameters and metrics.
 RESERVED_COLUMNS = ("point", "replication", "seed", "wall_s")
+
+#: Bounds of a sweep's size, checked before anything is built. Each point is validated and held
+#: (its scenario and inventory check) before the first run; each finished run is a row in memory.
+MAX_POINTS = 10_000
+MAX_RUNS = 100_000  # points x replications; `--max-runs` raises it for a sweep that means it
 
 
 class SweepError(TwinError):
@@ -79,13 +87,16 @@ class SweepPlan:
     replications: int
     axes: list[Axis]
     points: list[Point]
-    seeds: list[int]
     definition: dict
     warnings: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
         return len(self.points) * self.replications
+
+    def seed(self, replication: int) -> int:
+        """Replication `replication`'s seed (the same at every point)."""
+        return replication_seed(self.base_seed, replication)
 
 
 # ---- keys and values -------------------------------------------------------------------------
@@ -154,6 +165,9 @@ def make_axes(axes: dict[str, list] | None) -> list[Axis]:
         if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
             values = [values]
         values = list(values)
+        if len(values) > MAX_POINTS:
+            raise SweepUsageError(f"--set {key}: {len(values):,} values, more than the {MAX_POINTS:,} points a "
+                                  f"sweep can hold: use fewer values")
         source = f"--set {key}={','.join(_yaml_text(v) for v in values)}"
         if not isinstance(key, str):
             raise SweepUsageError(f"{source}: an axis key is a dotted string, not {type(key).__name__}")
@@ -315,23 +329,58 @@ def _point_text(axes: list[Axis], combo) -> str:
 
 # ---- seeds -----------------------------------------------------------------------------------
 
+def replication_seed(base_seed: int, replication: int) -> int:
+    """Replication r's seed: child r of SeedSequence(base_seed) (what `.spawn(n)[r]` gives, for
+    any n > r), as a 63-bit int (fits int64)."""
+    child = np.random.SeedSequence(int(base_seed), spawn_key=(int(replication),))
+    return int(child.generate_state(1, np.uint64)[0] >> np.uint64(1))
+
+
 def replication_seeds(base_seed: int, replications: int) -> list[int]:
-    """Replication r's seed: child r of SeedSequence(base_seed), as a 63-bit int (fits int64).
-    Child r does not depend on how many replications there are."""
-    children = np.random.SeedSequence(int(base_seed)).spawn(replications)
-    return [int(c.generate_state(1, np.uint64)[0] >> np.uint64(1)) for c in children]
+    """The seeds of replications 0..replications-1 (see replication_seed)."""
+    return [replication_seed(base_seed, r) for r in range(replications)]
+
+
+# ---- size ------------------------------------------------------------------------------------
+
+def check_size(axes: list[Axis], replications: int, max_runs: int = MAX_RUNS) -> None:
+    """Refuse, with its size, a sweep of more than MAX_POINTS points or more than `max_runs` runs."""
+    points = math.prod(len(a.values) for a in axes)
+    runs = points * replications
+    shape = " x ".join(f"{len(a.values)}" for a in axes) or "1"
+    where = (f"{_count(points)} point(s) ({len(axes)} axes: {shape} values) x "
+             f"{_count(replications)} replication(s)") if axes else f"{_count(replications)} replication(s) of 1 point"
+    if runs > max_runs:
+        raise SweepUsageError(f"this sweep is {_count(runs)} runs ({where}), more than --max-runs {max_runs:,}: "
+                              f"use fewer replications or values, or raise --max-runs if you mean it")
+    if points > MAX_POINTS:
+        raise SweepUsageError(f"this sweep is {_count(points)} points ({len(axes)} axes: {shape} values), more than "
+                              f"the {MAX_POINTS:,} a sweep can hold: use fewer --set values")
+
+
+def _count(n: int) -> str:
+    """1,234 below a million; 10^12 or 2.5 x 10^9 above."""
+    if n < 10**6:
+        return f"{n:,}"
+    exponent = len(str(n)) - 1
+    if n == 10**exponent:
+        return f"10^{exponent}"
+    return f"{n / 10**exponent:.3g} x 10^{exponent}"
 
 
 # ---- the plan --------------------------------------------------------------------------------
 
 def plan_sweep(scenario_path, replications: int, axes: dict[str, list] | None = None,
-               seed: int | None = None) -> SweepPlan:
+               seed: int | None = None, max_runs: int = MAX_RUNS) -> SweepPlan:
     """Load, override, validate and resolve everything a sweep will run; run nothing."""
     if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
         raise SweepUsageError(f"--replications: must be a whole number of at least 1, not {replications!r}")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
         raise SweepUsageError(f"--seed: must be a whole number >= 0, not {seed!r}")
+    if isinstance(max_runs, bool) or not isinstance(max_runs, int) or max_runs < 1:
+        raise SweepUsageError(f"--max-runs: must be a whole number of at least 1, not {max_runs!r}")
     axis_list = make_axes(axes)
+    check_size(axis_list, replications, max_runs)
     path = Path(scenario_path).expanduser().absolute()
     loaded = load_scenario(path)  # InputError / UnreadableError with file:line:field
     raw = path.read_bytes()
@@ -339,7 +388,7 @@ def plan_sweep(scenario_path, replications: int, axes: dict[str, list] | None = 
     points = build_points(base, axis_list)
     base_seed = loaded.scenario.seed if seed is None else seed
 
-    from twin.runs import problem_lines, resolve_inventory
+    from twin.sweep.tasks import resolve_inventory, warning_lines
 
     inputs: dict[str, str] = {}
     warnings: list[str] = []
@@ -354,7 +403,7 @@ def plan_sweep(scenario_path, replications: int, axes: dict[str, list] | None = 
             raise SweepError(f"{where}: {first}{more}") from None
         except TwinError as e:
             raise SweepError(f"{_point_text(axis_list, tuple(point.params.values()))}: {e}") from None
-        for line in problem_lines(problems):
+        for line in warning_lines(problems):
             if line not in warnings:
                 warnings.append(line)
         if point.scenario.inventory.file:
@@ -368,8 +417,7 @@ def plan_sweep(scenario_path, replications: int, axes: dict[str, list] | None = 
         "replications": replications,
         "seed": base_seed,
     }
-    return SweepPlan(path, loaded.scenario.name, base_seed, replications, axis_list, points,
-                     replication_seeds(base_seed, replications), definition, warnings)
+    return SweepPlan(path, loaded.scenario.name, base_seed, replications, axis_list, points, definition, warnings)
 
 
 def _sha256(data: bytes) -> str:

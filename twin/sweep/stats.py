@@ -1,6 +1,15 @@
-"""Confidence intervals for a sweep's summary: Student-t for continuous metrics, Wilson for proportions.
+"""Confidence intervals for a sweep's summary, one that fits each metric's kind and stays in its range.
 
-Rules: exact, dependency-free numerics (no scipy): the t quantile inverts the Student-t CDF,
+Rules: every metric has a kind (METRIC_KINDS, a name-pattern table with a default; `metric_kind`
+is the one place that reads it): a *proportion* of trials (each replication 0 or 1: Wilson score
+interval), a *fraction* of time or of events within a replication (availability, a blocking
+probability: values in [0, 1]), a *duration* (seconds, >= 0), a *count* (>= 0), or a *real*
+number (no range). Non-proportions get the Student-t interval of the mean, intersected with the
+kind's range: the true mean lies in that range, so the intersection covers it exactly when the
+t-interval does (same coverage, never a bound outside the range). A non-proportion whose values
+are all equal is "constant" (no interval: a zero-width one would claim certainty). A value out of
+its kind's range is an error (`out_of_range` says which), not something to average.
+Numerics: exact, dependency-free numerics (no scipy): the t quantile inverts the Student-t CDF,
 written through the regularized incomplete beta function (a continued fraction, evaluated with
 the modified Lentz method), by bisection to machine precision; the normal quantile is the
 standard library's `statistics.NormalDist`. Degenerate inputs give NaN bounds, never an
@@ -10,10 +19,58 @@ Bad arguments (a confidence outside (0, 1), successes outside 0..n) raise ValueE
 from __future__ import annotations
 
 import math
+from fnmatch import fnmatchcase
 from functools import lru_cache
 from statistics import NormalDist, fmean, stdev
 
 NAN = float("nan")
+INF = float("inf")
+
+#: A metric's kind by its name: the first matching pattern (fnmatch, case-sensitive) wins; a name
+#: no pattern matches is DEFAULT_KIND. Run kinds with new metrics add their names here.
+METRIC_KINDS: tuple[tuple[str, str], ...] = (
+    ("success", "proportion"),                     # a deployment succeeded (1) or not (0)
+    ("request_success", "fraction"),               # requests answered / requests, within a run
+    ("evacuation_success", "fraction"),            # VMs evacuated / (evacuated + lost)
+    ("availability_*", "fraction"),                # time up / time
+    ("*_fraction", "fraction"),
+    ("*_probability", "fraction"),
+    ("blocking_*", "fraction"),                    # per-flavor blocking probability
+    ("util_*", "fraction"),                        # usage / capacity, time-weighted
+    ("*_s", "duration"),
+    ("attempts", "count"), ("nodes_active", "count"), ("nodes_failed", "count"),
+    ("outages", "count"), ("vip_moves", "count"), ("failures", "count"),
+    ("requests", "count"), ("request_errors", "count"), ("blocked", "count"),
+    ("vms_evacuated", "count"), ("vms_lost", "count"), ("vms_mean", "count"),
+    ("hosts", "count"), ("hosts_up", "count"), ("headroom_min_*", "count"),
+)
+DEFAULT_KIND = "real"
+
+#: Each kind's range (inclusive) and interval method.
+KINDS: dict[str, tuple[float, float, str]] = {
+    "proportion": (0.0, 1.0, "wilson"),
+    "fraction": (0.0, 1.0, "t"),
+    "duration": (0.0, INF, "t"),
+    "count": (0.0, INF, "t"),
+    "real": (-INF, INF, "t"),
+}
+
+
+def metric_kind(name: str) -> str:
+    """The kind of the metric `name`: proportion, fraction, duration, count or real."""
+    return next((kind for pattern, kind in METRIC_KINDS if fnmatchcase(name, pattern)), DEFAULT_KIND)
+
+
+def out_of_range(kind: str, value: float) -> str | None:
+    """Why `value` cannot be a value of a metric of `kind` (None: it can). NaN (undefined) can."""
+    low, high, method = KINDS[kind]
+    if math.isnan(value):
+        return None
+    if method == "wilson" and value not in (0.0, 1.0):
+        return f"{value!r} is not 0 or 1 (a {kind})"
+    if not low <= value <= high:
+        return f"{value!r} is outside [{low:g}, {high:g}] (a {kind})"
+    return None
 
 
 def _check_confidence(confidence: float) -> None:
@@ -98,18 +155,19 @@ def t_quantile(p: float, df: float) -> float:
     return 0.5 * (lo + hi)
 
 
-def _finite(values) -> list[float]:
+def _defined(values) -> list[float]:
+    """The values that are not NaN or None, as floats."""
     return [float(v) for v in values if v is not None and not math.isnan(float(v))]
 
 
 def t_interval(values, confidence: float = 0.95) -> tuple[float, float]:
     """The Student-t confidence interval for the mean of `values` (NaN and None are ignored):
-    mean -/+ t(1 - alpha/2, n - 1) * sd / sqrt(n). Fewer than 2 values: (nan, nan);
+    mean -/+ t(1 - alpha/2, n - 1) * sd / sqrt(n). Fewer than 2 values or an infinite one: (nan, nan);
     all values equal: a zero-width interval at the mean."""
     _check_confidence(confidence)
-    xs = _finite(values)
+    xs = _defined(values)
     n = len(xs)
-    if n < 2:
+    if n < 2 or not all(math.isfinite(x) for x in xs):
         return (NAN, NAN)
     mean = fmean(xs)
     half = t_quantile(1.0 - (1.0 - confidence) / 2.0, n - 1) * stdev(xs, mean) / math.sqrt(n)
@@ -134,23 +192,32 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[f
     return (low, high)
 
 
-def is_proportion(values) -> bool:
-    """True when every (non-NaN) value is 0 or 1, and there is at least one."""
-    xs = _finite(values)
-    return bool(xs) and all(x in (0.0, 1.0) for x in xs)
-
-
-def estimate(values, interval: str, confidence: float = 0.95) -> dict:
-    """One metric at one sweep point: {"mean", "sd", "n", "ci_low", "ci_high", "interval"}.
-    `interval` is "t" or "wilson" (then every value must be 0 or 1). NaN where undefined."""
-    xs = _finite(values)
+def estimate(values, kind: str, confidence: float = 0.95) -> dict:
+    """One metric of `kind` at one sweep point: {"mean", "sd", "n", "ci_low", "ci_high", "interval"}.
+    interval: "wilson" (a proportion), "t" (the t-interval within the kind's range), "constant"
+    (n >= 2 equal values of a non-proportion: no interval), "none" (fewer than 2 values, or an
+    infinite one: no interval). NaN (undefined) where there is no value; NaN values are ignored.
+    Raises ValueError for a value outside the kind's range."""
+    low_bound, high_bound, method = KINDS[kind]
+    xs = _defined(values)
+    for x in xs:
+        problem = out_of_range(kind, x)
+        if problem:
+            raise ValueError(problem)
     n = len(xs)
+    if not all(math.isfinite(x) for x in xs):  # an infinite value: the mean may be infinite, no spread
+        infinite = {x for x in xs if math.isinf(x)}
+        mean = infinite.pop() if len(infinite) == 1 else NAN  # +inf and -inf: undefined
+        return {"mean": mean, "sd": NAN, "n": n, "ci_low": NAN, "ci_high": NAN, "interval": "none"}
     mean = fmean(xs) if n else NAN
     sd = stdev(xs) if n >= 2 else NAN
-    if interval == "wilson":
+    if method == "wilson":
         low, high = wilson_interval(int(round(sum(xs))), n, confidence)
-    elif interval == "t":
-        low, high = t_interval(xs, confidence)
+        interval = "wilson"
+    elif n >= 2 and len(set(xs)) == 1:
+        low, high, interval = NAN, NAN, "constant"
     else:
-        raise ValueError(f"unknown interval kind {interval!r} (t or wilson)")
+        low, high = t_interval(xs, confidence)
+        interval = "t" if n >= 2 else "none"
+        low, high = (max(low, low_bound), min(high, high_bound)) if n >= 2 else (low, high)
     return {"mean": mean, "sd": sd, "n": n, "ci_low": low, "ci_high": high, "interval": interval}

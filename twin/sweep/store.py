@@ -2,14 +2,16 @@
 
 Layout of DIR:
     sweep.json          the definition (scenario and inventory hashes, axes, replications, seed)
-    parts/P-R.json      one finished task's row (point P, replication R), written atomically
+    parts/P-R.json      one finished task's row (point P, replication R) with its checksum (parts.py),
+                        written atomically
     results.parquet     every row, ordered by point and replication (written at the end)
     summary.json        means and intervals per point and metric (written at the end)
 
 Rules: a part is written to a temporary file in parts/ and renamed into place, so a part that
 exists is complete, whatever interrupted the sweep (Ctrl-C, a crash, a killed process); parts
-are never rewritten; `--resume` reuses every part and runs only the missing tasks, and only when
-the definition is the same; without `--resume` a folder that holds finished parts is refused (one
+are never rewritten; `--resume` reuses every part that passes its checks (parts.read_part:
+schema, checksum, the task its name names), deletes the others saying why, and runs the missing
+tasks, and only when the definition is the same; without `--resume` a folder that holds finished parts is refused (one
 without parts, such as a sweep stopped before its first replication, is simply started again).
 """
 from __future__ import annotations
@@ -20,11 +22,13 @@ import re
 from pathlib import Path
 
 from twin import fileio
+from twin.sweep.parts import BadPart, encode_part, read_part
 from twin.sweep.spec import SweepError, SweepUsageError
 
 MANIFEST = "sweep.json"
 PARTS = "parts"
 _PART = re.compile(r"^(\d+)-(\d+)\.json$")
+MAX_NOTES = 5  # bad parts named one by one; the rest are counted
 _DESCRIBE = {"scenario_sha256": "the scenario file changed", "inventory_sha256": "the inventory file changed",
              "axes": "the --set axes differ", "replications": "--replications differs", "seed": "the seed differs"}
 
@@ -43,8 +47,10 @@ class SweepStore:
                     found[(int(m.group(1)), int(m.group(2)))] = p
         return found
 
-    def open(self, definition: dict, resume: bool) -> dict[tuple[int, int], dict]:
-        """Prepare the folder; return the rows of the tasks already finished (resume only).
+    def open(self, definition: dict, resume: bool, head_of) -> tuple[dict[tuple[int, int], dict], list[str]]:
+        """Prepare the folder; return the rows of the tasks already finished (resume only) and a
+        line per part that failed its checks (deleted: its task runs again). head_of((P, R)) is
+        what the row of task (P, R) must begin with, or None when the sweep has no such task.
         A folder without parts holds nothing to lose or resume: it is (re)started as this sweep."""
         manifest = self.dir / MANIFEST
         parts = self.existing_parts()
@@ -63,14 +69,21 @@ class SweepStore:
         for stale in self.parts.glob(".part-*"):  # temporaries of an interrupted write
             stale.unlink(missing_ok=True)
         if not parts:
-            atomic_write(manifest, json.dumps({"format": 1, "definition": definition}, indent=2) + "\n")
-        done = {}
+            write_atomically(manifest, json.dumps({"format": 1, "definition": definition}, indent=2) + "\n")
+        done, bad = {}, []
         for key, path in sorted(parts.items()):
             try:
-                done[key] = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):  # unreadable: cannot happen with atomic writes; redo the task
+                head = head_of(key)
+                if head is None:
+                    raise BadPart("this sweep has no such point and replication")
+                done[key] = read_part(path.read_bytes().decode("utf-8", errors="replace"), head)
+            except (OSError, BadPart) as e:
+                bad.append(f"{path}: {e}")
                 path.unlink(missing_ok=True)
-        return done
+        notes = [f"warning: {line}; it runs again" for line in bad[:MAX_NOTES]]
+        if len(bad) > MAX_NOTES:
+            notes.append(f"warning: and {len(bad) - MAX_NOTES:,} more bad part(s) in {self.parts}; they run again")
+        return done, notes
 
     def _read_manifest(self, manifest: Path) -> dict:
         try:
@@ -82,14 +95,10 @@ class SweepStore:
 
     def write_part(self, row: dict) -> Path:
         path = self.parts / f"{row['point']:05d}-{row['replication']:06d}.json"
-        atomic_write(path, json.dumps(row) + "\n", prefix=".part-")
+        write_atomically(path, encode_part(row))
         return path
 
 
-def atomic_write(path: Path, text: str, prefix: str | None = None) -> None:
-    write_atomically(path, text)
-
-
-def write_atomically(path: Path, write, prefix: str | None = None) -> None:
-    """The project's atomic writer (twin/fileio.py)."""
+def write_atomically(path: Path, write) -> None:
+    """The project's one atomic writer (twin/fileio.py): text, bytes, or a function of the temp path."""
     fileio.atomic_write(path, write)
