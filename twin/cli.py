@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 
 from twin import __version__
-from twin.errors import InputError, OutputError, TwinError, UnreadableError
+from twin.errors import InputError, OutputError, TwinError, UnreadableError, UsageError
 from twin.outformat import add_format_argument
 
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
@@ -196,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     except UnreadableError as e:
         _print_error(e)
         return EXIT_UNREADABLE
-    except OutputError as e:
+    except (OutputError, UsageError) as e:
         print(f"twin: error: {e}", file=sys.stderr)
         return EXIT_UNREADABLE
     except InputError as e:

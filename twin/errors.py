@@ -82,3 +82,7 @@ class OutputError(TwinError):
 
     def __str__(self) -> str:
         return f"{self.path}: cannot write output here: {self.reason}"
+
+
+class UsageError(TwinError):
+    """A command's options are malformed or out of range (exit 2, as argparse's own usage errors)."""

@@ -92,7 +92,7 @@ def test_candidate_hardware(tmp_path):
 
 def test_usage_mistakes(tmp_path, capsys):
     path = scenario(tmp_path)
-    assert main(["plan", "capacity", str(path), "--replications", "1"]) == 1
+    assert main(["plan", "capacity", str(path), "--replications", "1"]) == 2  # a usage mistake, as for a sweep
     assert "--replications: needs at least 2 replications" in capsys.readouterr().err
     deploy = tmp_path / "d.yaml"
     deploy.write_text("name: d\ninventory:\n  generate: {compute: 1}\n")

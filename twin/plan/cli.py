@@ -39,6 +39,7 @@ def register(subparsers) -> None:
 def _cmd_plan_capacity(args) -> int:
     import sys
 
+    from twin.outputs import check_out_dir, default_out_dir
     from twin.plan.search import Planner, PlanOptions, progress_echo
     from twin.runs import problem_lines
 
@@ -47,10 +48,10 @@ def _cmd_plan_capacity(args) -> int:
                           workers=args.workers, scheduler=args.scheduler, seed=args.seed)
     echo = progress_echo(not args.quiet)
     planner = Planner(args.scenario, options, echo)
+    out = check_out_dir(args.out or default_out_dir(planner.sc.name, "-plan"))  # before hours of runs
     for line in problem_lines(planner.warnings):
         print(line, file=sys.stderr)
     result = planner.run()
-    out = Path(args.out) if args.out else Path("reports") / f"{result.scenario}-plan"
     text = plan_table(result)
     write_plan(result, text, out)
     print(text)

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from twin.cloud.capacity.config import HostHardware
-from twin.errors import InputError, TwinError
+from twin.errors import InputError, TwinError, UsageError
 from twin.inventory import get_profile
 from twin.plan.batch import run_points
 
@@ -43,7 +43,11 @@ MAX_GRID_POINTS = 240
 
 
 class PlanError(TwinError):
-    """The plan cannot be made as asked (a scenario that is not `run: capacity`, an unknown candidate...)."""
+    """The plan cannot be made as asked."""
+
+
+class PlanUsageError(PlanError, UsageError):
+    """An option of `twin plan capacity` is out of range or names nothing (exit 2, as for a sweep)."""
 
 
 @dataclass
@@ -146,7 +150,7 @@ class Planner:
             self.candidates = {choice: HostHardware(cpus=h.cpus, memory_mib=h.memory_mib, disk_gib=h.disk_gib)}
         else:
             known = ", ".join(["current", "all", *names]) if names else "current, all"
-            raise PlanError(f"--hardware: no candidate named '{choice}' in capacity.plan.hardware (candidates: {known})")
+            raise PlanUsageError(f"--hardware: no candidate named '{choice}' in capacity.plan.hardware (candidates: {known})")
         from twin.cloud.capacity.run import build_hosts
 
         self.current_hosts = len(build_hosts(sc, self.inventory))
@@ -291,7 +295,7 @@ def _mean(g, column: str) -> float:
 
 def _check(p: Planner) -> None:
     def bad(option, message):
-        raise PlanError(f"{option}: {message}")
+        raise PlanUsageError(f"{option}: {message}")
 
     if not 0 < p.target < 1:
         bad("--target-blocking", f"must be between 0 and 1 (a probability), not {p.target}")

@@ -15,6 +15,8 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
+from twin.outputs import check_out_dir, default_out_dir
+
 EXIT_OK = 0
 EXIT_STOPPED = {"SIGINT": 130, "SIGTERM": 143}  # 128 + the signal's number, as a shell reports it
 
@@ -78,11 +80,12 @@ def run(args) -> int:
     try:
         with _sigterm_as_ctrl_c():
             axes = parse_sets(args.sets)
-            out = Path(args.out) if args.out else None
-            if out is None:
+            if args.out:
+                out = check_out_dir(args.out)
+            else:
                 from twin.runs import load_scenario
 
-                out = Path("reports") / f"{load_scenario(args.scenario).scenario.name}-sweep"
+                out = check_out_dir(default_out_dir(load_scenario(args.scenario).scenario.name, "-sweep"))
             workers = args.workers if args.workers is not None else (1 if args.scheduler else default_workers())
             result = run_sweep(args.scenario, args.replications, axes, workers=workers, scheduler=args.scheduler,
                                out_dir=out, resume=args.resume, seed=args.seed, progress=not args.quiet,
