@@ -1,6 +1,8 @@
 # Helion Twin: the two commands of the README.
 #   make run   set up .venv and simulate the reference Helion cloud (report under reports/)
 #   make test  set up .venv, the live-lab host packages (as root) and libvirtd, then run every test
+#   make test-fast  the edit loop: every test but the live lab's and the slow ones
+#   make bench      every benchmark in benchmarks/, each printing its table
 SHELL := /bin/bash
 VENV  := .venv
 PY    := $(VENV)/bin/python
@@ -8,7 +10,10 @@ PIP   := $(PY) -m pip --disable-pip-version-check -q
 CORE  := $(VENV)/.core-installed
 LAB   := $(VENV)/.lab-installed
 
-.PHONY: run test bench lab-host clean
+.PHONY: run test test-fast bench lab-host clean
+
+# Every benchmark script, each printing its table (lab.py needs the live-lab host: run as root).
+BENCHMARKS := run operations capacity sweep vsa rings lab
 
 run: $(CORE)
 	$(VENV)/bin/twin run scenarios/helion-reference.yaml --out reports/helion-reference
@@ -16,8 +21,12 @@ run: $(CORE)
 test: $(CORE) lab-host
 	$(PY) -m pytest
 
-bench: $(CORE)
-	$(PY) benchmarks/run.py
+# The edit loop: no lab, nothing marked slow (the whole suite is `make test`, which CI runs).
+test-fast: $(CORE)
+	$(PY) -m pytest -q -m "not live and not slow"
+
+bench: $(CORE) lab-host
+	@set -e; for b in $(BENCHMARKS); do echo "== benchmarks/$$b.py"; $(PY) benchmarks/$$b.py; done
 
 $(PY):
 	python3 -m venv $(VENV)

@@ -24,9 +24,11 @@ class Problem:
     field: str
     message: str
     severity: str = "error"  # "error" or "warning"
+    code: str = ""  # a known warning's name, which a scenario may `acknowledge:` (docs/scenarios.md)
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.field}: {self.message}"
+        text = f"{self.file}:{self.line}: {self.field}: {self.message}"
+        return f"{text} [{self.code}]" if self.code else text
 
     def as_dict(self) -> dict:
         return {"file": self.file, "line": self.line, "field": self.field, "message": self.message}

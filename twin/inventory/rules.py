@@ -56,8 +56,8 @@ class Context:
     memory_unit: str
     secrets: frozenset[str]
 
-    def problem(self, line: int, key: str, message: str, severity: str = "error") -> Problem:
-        return Problem(self.inventory.source, line, self.fields[key], message, severity)
+    def problem(self, line: int, key: str, message: str, severity: str = "error", code: str = "") -> Problem:
+        return Problem(self.inventory.source, line, self.fields[key], message, severity, code)
 
     def show(self, value: object, quote: bool = True) -> str:
         return show(value, self.secrets, quote)
@@ -191,7 +191,8 @@ def check_role_counts(ctx: Context, nodes: list[Node]) -> Iterable[Problem]:
         if 0 < len(members) < ctx.profile.vsa_recommended_min:
             yield ctx.problem(members[0].line, "role", f"only {len(members)} {role.value} node(s): a StoreVirtual "
                               f"cluster has no network-RAID quorum below {ctx.profile.vsa_recommended_min}; Helion "
-                              f"recommends at least {ctx.profile.vsa_recommended_min} per cluster", "warning")
+                              f"recommends at least {ctx.profile.vsa_recommended_min} per cluster", "warning",
+                              code="vsa-few-nodes")
 
 
 def check_flavor_row(ctx: Context, nodes: list[Node]) -> Iterable[Problem]:

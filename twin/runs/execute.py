@@ -38,7 +38,7 @@ def resolve_inventory(loaded, inventory_path: str | None = None):
     problems = validate(inventory, profile)
     errors = [p for p in problems if p.severity == "error"]
     errors += check_faults(loaded, inventory.active)  # fault targets and failure domains exist
-    warnings = [p for p in problems if p.severity != "error"]
+    warnings = [p for p in problems if p.severity != "error" and p.code not in sc.acknowledge]
     kind_errors, kind_warnings = kind(sc.run).problems(loaded, sc, inventory)
     errors += kind_errors
     warnings += kind_warnings

@@ -114,5 +114,8 @@ class ScenarioBase(SectionModel):
     seed: int = Field(42, ge=0)
     inventory: InventorySource
     limits_profile: str = "kvm-30x40"
+    acknowledge: list[str] = Field(default_factory=list, description=(
+        "known warnings this scenario accepts, by the code printed after them (e.g. vsa-few-nodes): "
+        "they are not printed again"))
     timing: Timing = Timing()
     network: Network = Network()

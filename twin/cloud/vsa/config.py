@@ -199,7 +199,7 @@ def vsa_problems(config: Vsa | None, inventory_nodes) -> list[Problem]:
             continue
         if n > config.max_cluster_nodes:
             add((*where, "nodes"), f"cluster {c.name!r} has {n} nodes; a cluster holds at most {config.max_cluster_nodes}")
-        elif n < config.recommended_cluster_nodes:
+        elif n < config.recommended_cluster_nodes and i >= 0:  # the default cluster: the inventory rule says it
             add((*where, "nodes"), f"cluster {c.name!r} has {n} node(s); Helion recommends at least "
                                    f"{config.recommended_cluster_nodes} (manager quorum)", "warning")
         if c.managers is not None and c.managers > n:
