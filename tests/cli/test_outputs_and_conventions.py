@@ -154,3 +154,13 @@ def test_sigterm_cleans_up_like_ctrl_c(tmp_path):
         pytest.skip("the run finished before the signal arrived")
     assert proc.returncode == 143 and "terminated" in err and "Traceback" not in err
     assert not out.exists() or sorted(p.name for p in out.iterdir()) == []
+
+
+def test_a_known_warning_is_printed_with_its_code_until_the_scenario_acknowledges_it(tmp_path):
+    inventory = REPO / "scenarios/inventories/helion-reference.csv"
+    for acknowledge, printed in (("[]", True), ("[vsa-few-nodes]", False)):
+        scenario = tmp_path / "s.yaml"
+        scenario.write_text(f"name: s\nacknowledge: {acknowledge}\ninventory: {{file: {inventory}}}\n")
+        proc = twin("run", str(scenario), "--out", str(tmp_path / "o"), "--quiet")
+        assert proc.returncode == 0, proc.stderr
+        assert ("only 1 OvercloudVSAStorage node(s)" in proc.stderr and "[vsa-few-nodes]" in proc.stderr) is printed
