@@ -4,9 +4,9 @@ whole.
 Rules:
 - `default_out_dir(name, suffix)` is always under reports/: a scenario name such as `../../x` or
   `/tmp/x` becomes one safe folder name, never a path outside.
-- `check_out_dir(path)` runs before any simulation: a file in the way, a parent that is a file,
-  a folder that cannot be created or written is an OutputError (one line, exit 2), not a
-  traceback after the work is done.
+- `check_out_dir(path)` runs before any simulation and creates nothing: a file in the way, a
+  parent that is a file, a folder that cannot be created or written is an OutputError (one line,
+  exit 2), not a traceback after the work is done.
 - `RunFolder` writes a run's files into a fresh temporary folder beside the target and swaps it
   in at the end, under a lock beside the target: an interrupted run leaves the previous run
   whole, and two runs into one folder leave one complete run (the last), never a mix.
@@ -34,18 +34,31 @@ def default_out_dir(name: str, suffix: str = "") -> Path:
 
 
 def check_out_dir(path: str | os.PathLike) -> Path:
-    """The output folder, created (with its parents) and checked writable; OutputError if not."""
+    """The output folder, checked (not created) before any work: it is a folder or can be made one
+    where we may write. OutputError if not."""
     path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise OutputError(path, "it is a file, not a folder")
+    ancestor = path
+    while not ancestor.exists():
+        if ancestor.is_symlink():  # a dangling link in the way
+            raise OutputError(path, f"{ancestor} is a broken symbolic link")
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise OutputError(path, "a part of the path is a file, not a folder")
+    try:  # the one honest test of "may I write here": try it (and leave nothing behind)
+        os.rmdir(tempfile.mkdtemp(prefix=".twin-probe-", dir=ancestor))
+    except OSError as e:
+        where = "" if ancestor == path else f" (in {ancestor})"
+        raise OutputError(path, f"{_reason(e)}{where}") from None
+    return path
+
+
+def _make(path: Path) -> Path:
     try:
-        if path.exists() and not path.is_dir():
-            raise OutputError(path, "it is a file, not a folder")
         path.mkdir(parents=True, exist_ok=True)
-    except OutputError:
-        raise
     except OSError as e:
         raise OutputError(path, _reason(e)) from None
-    if not os.access(path, os.W_OK | os.X_OK) or not os.access(path.parent, os.W_OK | os.X_OK):
-        raise OutputError(path, "no permission to write there")
     return path
 
 
@@ -58,7 +71,7 @@ def _reason(e: OSError) -> str:
 @contextmanager
 def run_folder(target: str | os.PathLike):
     """Yield a fresh temporary folder beside `target`; on success it replaces `target` whole."""
-    target = check_out_dir(target)
+    target = _make(check_out_dir(target))
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".new", dir=target.parent))
     try:
         yield tmp
