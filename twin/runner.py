@@ -93,7 +93,8 @@ def start_faults(world, sc: Scenario, nodes) -> None:
     from twin.faults.injector import FaultInjector
     from twin.sim.ops import SimTargets
 
-    injector = FaultInjector(world, sc.faults, nodes, sc.failure_domains, None, sc.timing, sc.operations)
+    injector = FaultInjector(world, sc.faults, nodes, sc.failure_domains, None, sc.timing, sc.operations,
+                             sc.ironic_release)
     if any(injector.applies(f) for f in sc.faults):
         injector.targets = injector.operator.targets = SimTargets(world, world.hardware)
         injector.start()
@@ -122,7 +123,7 @@ def run_live(sc: Scenario, inventory, seed: int, backend: str, lab_dir: Path | N
 
 def deploy(world, sc: Scenario, nodes, seed: int, backend: str, progress: bool) -> RunResult:
     """The TripleO deployment in whichever world: the one workflow, run to its end."""
-    deployment = TripleODeployment(world, nodes, sc.timing, sc.policy, sc.max_attempts)
+    deployment = TripleODeployment(world, nodes, sc.timing, sc.policy, sc.max_attempts, sc.ironic_release)
     bar = _progress(world.recorder, len(nodes)) if progress else None
     try:
         done = world.process(deployment.run())

@@ -126,6 +126,9 @@ class Scenario(_Model):
         "carry-on", description="carry-on: a failed node is recorded and the rest go on; "
         "helion: any failure restarts the installation from the beginning (the 1.x installer)")
     max_attempts: int = Field(3, ge=1, description="installation attempts under the helion policy")
+    ironic_release: Literal["juno", "kilo"] = Field(
+        "juno", description="Ironic's provision states: juno (Helion 1.x: NOSTATE -> deploying -> wait call-back "
+        "-> active) or kilo (enroll -> manageable -> available -> deploying...); twin/workflows/states.py")
     run: Literal["deploy", "operations", "capacity"] = Field(
         "deploy", description="deploy: the TripleO deployment; operations: an already-deployed cloud operating "
         "for operations.duration_s under its faults (twin/cloud/ha); capacity: the workload on the Nova "
