@@ -46,7 +46,7 @@ class TableError(ValueError):
 class Table:
     """The transitions of one kind of machine, checked once."""
 
-    __slots__ = ("name", "transitions", "states", "stable", "terminal", "events")
+    __slots__ = ("name", "transitions", "states", "stable", "terminal", "events", "known")
 
     def __init__(self, name: str, transitions: Mapping[tuple[str, str], str], *,
                  states: Iterable[str] | None = None, stable: Iterable[str] = (),
@@ -58,7 +58,7 @@ class Table:
         self.stable = frozenset(stable)
         self.terminal = frozenset(terminal)
         self.events = frozenset(e for _, e in self.transitions)
-        known = set(self.states)
+        known = self.known = frozenset(self.states)
         problems = [f"state '{s}' is used by a transition but not listed" for s in sorted(named - known)]
         problems += [f"stable state '{s}' is not a state" for s in sorted(self.stable - known)]
         problems += [f"terminal state '{s}' is not stable" for s in sorted(self.terminal - self.stable)]
@@ -122,7 +122,7 @@ class Machine:
 
     def enter(self, member: str, state: str, cause: str = "") -> str:
         """Put `member` in its first state, recorded with no previous state."""
-        if state not in self.table.states:
+        if state not in self.table.known:
             raise InvalidTransition(self.table.name, member, "enter", state)
         self.state[member] = state
         self._sink(self._event(member, state, "", cause))
@@ -130,7 +130,7 @@ class Machine:
 
     def restart(self, member: str, state: str) -> str:
         """Put `member` in `state` unrecorded: its checker (re)starts and finds it as it is."""
-        if state not in self.table.states:
+        if state not in self.table.known:
             raise InvalidTransition(self.table.name, member, "restart", state)
         self.state[member] = state
         return state

@@ -26,6 +26,7 @@ node is in was entered through its machine, so the log holds every change and no
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from twin.kernel.statemachine import InvalidTransition, Machine, Table
 from twin.record.events import StateChanged
@@ -106,17 +107,17 @@ class ProvisionState:
     """One node's provision state in one Ironic; every change is recorded as a StateChanged.
     `initial`: where the node starts (default: where node-create leaves it in `release`)."""
 
-    __slots__ = ("node", "release", "_machine")
+    __slots__ = ("node", "release", "fire", "_states")
 
     def __init__(self, world, node_name: str, initial: str | None = None, cause: str = "", *,
                  release: IronicRelease = JUNO):
         self.node, self.release = node_name, release
-        self._machine = Machine(release.table, world.record, StateChanged)
-        self._machine.enter(node_name, release.enrolled if initial is None else initial, cause)
+        machine = Machine(release.table, world.record, StateChanged)
+        machine.enter(node_name, release.enrolled if initial is None else initial, cause)
+        self._states = machine.state
+        #: fire(event, cause="") -> the new state: the machine's transition for this node
+        self.fire = partial(machine.fire, node_name)
 
     @property
     def state(self) -> str:
-        return self._machine.state[self.node]
-
-    def fire(self, event: str, cause: str = "") -> str:
-        return self._machine.fire(self.node, event, cause)
+        return self._states[self.node]
