@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from twin.analysis.compare import compare
+from twin.analysis.compare import compare, render
 from twin.analysis.runs import RunOnDisk
 from twin.analysis.steps import STEPS, node_steps, state_sequences
 from twin.report import derive
@@ -60,6 +60,9 @@ def test_compare_tells_the_releases_apart_and_matches_a_release_with_itself(both
     assert node["states_a"] == ["None", "deploying", "wait call-back", "deploying", "active"]
     assert node["states_b"][:4] == ["enroll", "verifying", "manageable", "available"]
     assert state_sequences(juno_events)["compute0"][-1] == state_sequences(kilo_events)["compute0"][-1] == "active"
+    assert result["ironic_release"] == ("juno", "kilo") and compare(a, a)["ironic_release"] == ("juno", "juno")
+    assert "different Ironic releases (juno | kilo)" in render(result)
+    assert "different Ironic releases" not in render(compare(b, b))
 
 
 def test_the_report_orders_the_states_of_both_releases_in_their_lifecycle(both):

@@ -36,3 +36,14 @@ LIFECYCLE = (NOSTATE, ENROLL, VERIFYING, MANAGEABLE, AVAILABLE, DEPLOYING, WAIT_
 def is_failed(state: str) -> bool:
     """A state that says something went wrong (deploy failed, error, and any `... failed`)."""
     return state == ERROR or state.endswith("failed")
+
+
+#: The state node-create leaves a node in, per release (twin/workflows/states.py names them).
+RELEASE_OF_FIRST_STATE = {NOSTATE: "juno", ENROLL: "kilo"}
+
+
+def release_of(sequences) -> str:
+    """Which Ironic release a log's provision states come from ("juno", "kilo"; "" when no node
+    was enrolled, "mixed" when nodes disagree), from each node's first state."""
+    found = {RELEASE_OF_FIRST_STATE.get(seq[0], "?") for seq in sequences if seq}
+    return "" if not found else found.pop() if len(found) == 1 else "mixed"
