@@ -161,7 +161,8 @@ def test_kilo_deploys_through_enroll_manageable_available(deploy):
 
 
 def test_kilo_returns_a_node_that_fails_verification_to_enroll(deploy):
-    summary, events = deploy(compute=2, release="kilo", faults=[Fault(kind="bmc_wrong_credentials", node="controller2")])
+    summary, events = deploy(compute=2, release="kilo",
+                             faults=[Fault(kind="bmc_wrong_credentials", node="controller2")])
     node = summary["deployment"]["nodes"]["controller2"]
     assert node["state"] == "enroll" and "credentials" in node["cause"]
     assert state_sequence(events, "controller2") == ["enroll", "verifying", "enroll"]

@@ -111,7 +111,8 @@ def vip_moves(events: pd.DataFrame) -> list[dict]:
     if moves.empty:
         return []
     sel = (events.kind == "vip") | (events.kind == "liveness") \
-        | ((events.kind == "fault") & (events.name == "start")) | ((events.kind == "ha") & (events.detail == vrrp.MASTER))
+        | ((events.kind == "fault") & (events.name == "start")) \
+        | ((events.kind == "ha") & (events.detail == vrrp.MASTER))
     rows = events[sel]
     taken_out: dict[str, float] = {}
     last_up: dict[str, float] = {}  # a node never reported is up from the start
