@@ -37,7 +37,7 @@ def twin_model_run(sc: Scenario, inventory, seed: int):
     """Time world.run() alone; return (seconds, simpy events processed, wave sizes)."""
     nodes = inventory.active
     world = make_sim_world(seed, Recorder(), lambda w: SimHardware(w, nodes, sc.timing, sc.network, sc.faults))
-    world.process(TripleODeployment(world, nodes, sc.timing, sc.policy, sc.max_attempts).run())
+    world.process(TripleODeployment(world, nodes, sc.timing, sc.policy, sc.max_attempts, sc.ironic_release).run())
     t0 = time.perf_counter()
     world.run()
     elapsed = time.perf_counter() - t0

@@ -6,7 +6,9 @@ import pytest
 
 from twin.faults.crews import CrewPool
 from twin.faults.spec import Fault
+from twin.inventory import generate_from_spec
 from twin.kernel.sim import make_sim_world
+from twin.runs import Scenario, simulate
 
 F = Fault
 
@@ -96,10 +98,20 @@ def test_a_replaced_disk_is_redeployed_through_the_undercloud_once_it_is_back(op
     (_, _), (t_up, _) = liveness(ev, "compute1")
     assert uc_up > 3050 and t_up > uc_up
     states = ev[(ev.kind == "state") & (ev.subject == "compute1")]
-    assert list(states.name) == ["active", "deleting", "available", "deploying", "wait call-back", "deploying",
-                                 "active"]
+    # Juno (the default): torn down to NOSTATE, then deployed again
+    assert list(states.name) == ["active", "deleting", "None", "deploying", "wait call-back", "deploying", "active"]
     assert states.time_s.iloc[0] >= uc_up  # the rebuild started after the undercloud was back
     assert ev[(ev.kind == "boot") & (ev.subject == "compute1") & (ev.name == "image_written")].shape[0] == 1
+
+
+def test_with_kilos_states_a_replaced_disk_is_torn_down_to_available():
+    sc = Scenario(name="t", run="operations", inventory={"generate": {"compute": 2}}, ironic_release="kilo",
+                  faults=[F(kind="disk_failure", node="compute1", at_s=100, for_s=600)],
+                  operations={"duration_s": 8000, "operator_response_s": 300})
+    r = simulate(sc, generate_from_spec(sc.inventory.generate.model_dump()), 1)
+    states = r.events[(r.events.kind == "state") & (r.events.subject == "compute1")]
+    assert list(states.name) == ["active", "deleting", "available", "deploying", "wait call-back", "deploying",
+                                 "active"]
 
 
 def test_while_the_undercloud_is_down_no_overcloud_node_can_pxe_boot_in_a_deployment(operate):

@@ -118,3 +118,24 @@ def test_a_check_reset_finds_the_server_as_it_is():
     c.reset(False)
     assert not c.up and c.flip_at is None
     assert c.observe(True, 20.0) == pytest.approx(20.5 + 2.0)
+
+
+ENGINE_TABLES = {"vrrp": vrrp.TABLE, "galera": galera.TABLE, "rabbit": rabbit.TABLE, "singletons": singletons.TABLE}
+
+
+@pytest.mark.parametrize("name", sorted(TABLES))
+def test_each_model_runs_its_table_on_the_state_machine_engine(name):
+    table, states = TABLES[name]
+    engine = ENGINE_TABLES[name]
+    assert engine.transitions == table and set(engine.states) == states
+
+
+def test_a_component_refuses_a_transition_its_table_does_not_have(operate):
+    from twin.kernel.statemachine import InvalidTransition
+
+    plane = operate(duration_s=10).operations.plane
+    assert plane.vrrp.state["controller0"] == vrrp.MASTER
+    with pytest.raises(InvalidTransition, match="vrrp controller0: no transition 'master_down' from state 'master'"):
+        plane.vrrp.sm.fire("controller0", "master_down")
+    with pytest.raises(InvalidTransition, match="galera-cluster"):
+        plane.galera.cluster.fire("cluster", "split")

@@ -6,12 +6,14 @@ from twin.runs import Scenario, simulate
 
 @pytest.fixture
 def deploy():
-    """Simulate a generated cloud; returns (summary, events)."""
+    """Simulate a generated cloud (Juno's provision states unless release="kilo");
+        returns (summary, events)."""
 
-    def _deploy(compute=2, faults=(), seed=1, policy="carry-on", timing=None, network=None, **counts):
+    def _deploy(compute=2, faults=(), seed=1, policy="carry-on", timing=None, network=None, release="juno",
+                **counts):
         spec = {"compute": compute, **counts}
         sc = Scenario(name="t", inventory={"generate": spec}, faults=list(faults), policy=policy,
-                      timing=timing or {}, network=network or {})
+                      timing=timing or {}, network=network or {}, ironic_release=release)
         inventory = generate_from_spec(sc.inventory.generate.model_dump())
         result = simulate(sc, inventory, seed)
         return result.summary, result.events

@@ -5,7 +5,9 @@ import pytest
 
 from twin.faults.spec import Fault
 
-HAPPY = ["enroll", "verifying", "manageable", "available", "deploying", "wait call-back", "deploying", "active"]
+# Helion 1.x's Ironic (Juno): node-create leaves a node in NOSTATE ("None"), ready to deploy.
+HAPPY = ["None", "deploying", "wait call-back", "deploying", "active"]
+HAPPY_KILO = ["enroll", "verifying", "manageable", "available", "deploying", "wait call-back", "deploying", "active"]
 GIB = 1024**3
 
 
@@ -32,7 +34,7 @@ def test_phases_run_in_order_and_each_role_deploys_in_its_own_phase(deploy):
     phases = {p["name"]: p for p in summary["deployment"]["phases"]}
     for a, b in zip(["seed", "undercloud", "overcloud-control"], ["undercloud", "overcloud-control", "overcloud-compute"]):
         assert phases[a]["end_s"] <= phases[b]["start_s"]
-    deploying = events[(events.kind == "state") & (events.name == "deploying") & (events.detail == "available")]
+    deploying = events[(events.kind == "state") & (events.name == "deploying") & (events.detail == "None")]
     started = dict(zip(deploying.subject, deploying.time_s))
     for node, phase in [("undercloud", "undercloud"), ("controller1", "overcloud-control"), ("swift0", "overcloud-control"),
                         ("compute1", "overcloud-compute"), ("vsa0", "overcloud-compute")]:
@@ -43,7 +45,7 @@ def test_an_unanswering_bmc_fails_that_node_only_and_says_why(deploy):
     summary, _ = deploy(compute=2, faults=[Fault(kind="bmc_no_answer", node="compute1")])
     nodes = summary["deployment"]["nodes"]
     assert summary["deployment"]["outcome"] == "failed"
-    assert nodes["compute1"]["state"] == "enroll"  # verification failed: Ironic returns it to enroll
+    assert nodes["compute1"]["state"] == "None"  # verification failed: Juno keeps it in NOSTATE (maintenance)
     assert "BMC 10.0.0.8: timeout" in nodes["compute1"]["cause"]
     assert [n for n, v in nodes.items() if v["state"] != "active"] == ["compute1"]
 
@@ -51,8 +53,8 @@ def test_an_unanswering_bmc_fails_that_node_only_and_says_why(deploy):
 def test_wrong_credentials_fail_verification_with_a_credentials_cause(deploy):
     summary, events = deploy(compute=2, faults=[Fault(kind="bmc_wrong_credentials", node="controller2")])
     node = summary["deployment"]["nodes"]["controller2"]
-    assert node["state"] == "enroll" and "credentials" in node["cause"]
-    assert state_sequence(events, "controller2") == ["enroll", "verifying", "enroll"]
+    assert node["state"] == "None" and "credentials" in node["cause"]
+    assert state_sequence(events, "controller2") == ["None"]  # Juno has no verifying state
     assert summary["deployment"]["nodes"]["compute1"]["state"] == "active"  # the rest carried on
 
 
@@ -107,7 +109,7 @@ def test_a_heat_stack_timeout_fails_the_unfinished_nodes_of_that_stack(deploy):
 def test_a_failed_undercloud_means_no_overcloud_node_is_deployed(deploy):
     summary, _ = deploy(compute=1, faults=[Fault(kind="bmc_wrong_credentials", node="undercloud")])
     nodes = summary["deployment"]["nodes"]
-    assert nodes["undercloud"]["state"] == "enroll"
+    assert nodes["undercloud"]["state"] == "None"
     for name in ("controller0", "swift1", "compute0"):
         assert nodes[name]["state"] == "not enrolled"
         assert "undercloud failed" in nodes[name]["cause"]
@@ -145,3 +147,23 @@ def test_same_seed_same_log_and_different_seeds_different_timings(deploy):
     assert not a.time_s.equals(c.time_s)
     for node in ("undercloud", "controller0", "compute2"):  # timings differ, the logic does not
         assert state_sequence(a, node) == state_sequence(c, node) == HAPPY
+
+
+# --- Kilo and later: the named alternative (scenario key ironic_release: kilo) ---------------------
+
+def test_kilo_deploys_through_enroll_manageable_available(deploy):
+    summary, events = deploy(compute=2, release="kilo")
+    d = summary["deployment"]
+    assert d["outcome"] == "success"
+    for name, node in d["nodes"].items():
+        assert node["state"] == "active" and node["deploy_s"] > 0
+        assert state_sequence(events, name) == HAPPY_KILO
+
+
+def test_kilo_returns_a_node_that_fails_verification_to_enroll(deploy):
+    summary, events = deploy(compute=2, release="kilo",
+                             faults=[Fault(kind="bmc_wrong_credentials", node="controller2")])
+    node = summary["deployment"]["nodes"]["controller2"]
+    assert node["state"] == "enroll" and "credentials" in node["cause"]
+    assert state_sequence(events, "controller2") == ["enroll", "verifying", "enroll"]
+    assert summary["deployment"]["nodes"]["compute1"]["state"] == "active"

@@ -23,6 +23,7 @@ import yaml
 
 from twin.analysis.runs import RunOnDisk
 from twin.errors import TwinError
+from twin.record.provision import DEPLOY_FROM, DEPLOYING
 from twin.report.steps import STEPS, node_steps
 
 POWER_COMMANDS = ("power_on", "power_off", "power_cycle", "power_reset")
@@ -45,7 +46,7 @@ def _boot_marks(events: pd.DataFrame) -> pd.DataFrame:
     rows = []
     ev = events[events.kind.isin(["state", "bmc", "boot"])]
     for node, g in ev.groupby("subject", sort=True):
-        deploying = g[(g.kind == "state") & (g.name == "deploying") & (g.detail == "available")].time_s
+        deploying = g[(g.kind == "state") & (g.name == DEPLOYING) & g.detail.isin(DEPLOY_FROM)].time_s
         if deploying.empty:
             continue
         g = g[g.time_s >= deploying.iloc[-1]]

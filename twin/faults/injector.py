@@ -35,11 +35,12 @@ class Unit:
 
 
 class FaultInjector:
-    def __init__(self, world, faults, nodes, failure_domains, targets, timing, operations):
+    def __init__(self, world, faults, nodes, failure_domains, targets, timing, operations,
+                 ironic_release: str = "juno"):
         self.world, self.faults, self.targets = world, list(faults), targets
         self.nodes, self.failure_domains = list(nodes), dict(failure_domains)
         self.crews = CrewPool(world, operations.repair_crews)
-        self.operator = Operator(world, self.nodes, timing, operations, targets)
+        self.operator = Operator(world, self.nodes, timing, operations, targets, ironic_release)
         self.started = 0
 
     def applies(self, fault) -> bool:

@@ -12,8 +12,9 @@ Rules:
   it does: a node behind a hung BMC stays down.
 - `operator_redeploy` (a replaced disk) waits until the node's deployer is up (the undercloud
   for overcloud nodes, the seed for the undercloud: their Ironic and DHCP), then rebuilds the
-  node through Ironic (twin/workflows/node.py); a failed rebuild is retried after
-  `operator_response_s`.
+  node through Ironic (twin/workflows/node.py): tear-down (active -> deleting -> the release's
+  ready state: Juno's NOSTATE, Kilo's available), then a deploy; a failed rebuild is retried
+  after `operator_response_s`.
 - A node without a BMC (the seed VM) is restarted directly.
 """
 from __future__ import annotations
@@ -29,8 +30,9 @@ MIN_RETRY_S = 60.0
 
 
 class Operator:
-    def __init__(self, world, nodes, timing, operations, targets):
+    def __init__(self, world, nodes, timing, operations, targets, ironic_release: str = "juno"):
         self.world, self.timing, self.ops, self.targets = world, timing, operations, targets
+        self.release = states.release(ironic_release)
         self.nodes = {n.name: n for n in nodes}
         self.undercloud = next((n.name for n in nodes if n.role is Role.UNDERCLOUD), None)
         self._drivers: dict[str, PowerDriver] = {}
@@ -63,8 +65,9 @@ class Operator:
         while True:
             while server is not None and not self.targets.up(server):
                 yield world.timeout(self._retry_s)  # no Ironic, no DHCP: nothing can PXE-boot
-            task = NodeTask(world, self.nodes[node], self.timing, "seed" if server == "seed" else "undercloud")
-            task.state = states.ProvisionState(world, node, states.ACTIVE, f"rebuild: {cause}")
+            task = NodeTask(world, self.nodes[node], self.timing, "seed" if server == "seed" else "undercloud",
+                            self.release)
+            task.adopt(states.ACTIVE, f"rebuild: {cause}")  # a deployed node, torn down and deployed again
             task.state.fire("delete", "disk replaced")
             task.state.fire("done")
             if (yield from task.deploy()):

@@ -13,6 +13,8 @@ import math
 
 import pandas as pd
 
+from twin.record.provision import DEPLOY_FROM, DEPLOYED, DEPLOYING
+
 
 def _none_if_nan(x):
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else x
@@ -46,17 +48,20 @@ def summarize(events: pd.DataFrame, *, scenario: str, backend: str, seed: int, p
     failures = failures[failures.time_s >= last_attempt_start]
     cause = failures.groupby("subject").cause.last()
 
-    # deploy time: from the node's last available -> deploying to its last arrival at active
-    last_start = states[(states.name == "deploying") & (states.detail == "available")].groupby("subject").time_s.last()
-    last_active = states[states.name == "active"].groupby("subject").time_s.last()
+    # deploy time: from the node's last start of a deploy (Juno: None -> deploying; Kilo:
+    # available -> deploying) to its last arrival at active
+    starts = states[(states.name == DEPLOYING) & states.detail.isin(DEPLOY_FROM)]
+    last_start = starts.groupby("subject").time_s.last()
+    last_active = states[states.name == DEPLOYED].groupby("subject").time_s.last()
     took = (last_active - last_start.reindex(last_active.index)).dropna()
     deploy_s = {node: round(float(v), 3) for node, v in took.items() if v >= 0}
 
     nodes = {}
     for name, role in roles.items():
         state = str(last_state.get(name, "not enrolled"))
-        nodes[name] = {"role": str(role), "state": state, "deploy_s": deploy_s.get(name) if state == "active" else None,
-                       "cause": None if state == "active" else _none_if_nan(cause.get(name))}
+        deployed = state == DEPLOYED
+        nodes[name] = {"role": str(role), "state": state, "deploy_s": deploy_s.get(name) if deployed else None,
+                       "cause": None if deployed else _none_if_nan(cause.get(name))}
     by_state: dict[str, int] = {}
     for n in nodes.values():
         by_state[n["state"]] = by_state.get(n["state"], 0) + 1

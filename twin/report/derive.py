@@ -12,6 +12,7 @@ import re
 import pandas as pd
 
 from twin.inventory.model import Role
+from twin.record import provision
 from twin.record.events import COLUMNS
 
 TEXT_COLUMNS = ("kind", "subject", "name", "detail", "cause")
@@ -31,22 +32,13 @@ ROLE_ORDER = tuple(
     )
 )
 
-#: Ironic provision states in lifecycle order (legend and count order; others follow, sorted).
-STATE_ORDER = (
-    "enroll",
-    "verifying",
-    "manageable",
-    "available",
-    "deploying",
-    "wait call-back",
-    "active",
-    "deploy failed",
-    "error",
-)
+#: Ironic provision states in lifecycle order, both releases (legend and count order; others
+#: follow, sorted): Juno's None first, then Kilo's enroll cycle, then the deploy states.
+STATE_ORDER = provision.LIFECYCLE
 
 
 def is_failed_state(state: str) -> bool:
-    return state == "error" or state.endswith("failed")
+    return provision.is_failed(state)
 
 
 def normalise(events: pd.DataFrame | None) -> pd.DataFrame:

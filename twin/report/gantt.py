@@ -13,20 +13,23 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
+from twin.record import provision as ps
 from twin.report.derive import STATE_ORDER, state_rank
 from twin.timefmt import hms  # noqa: F401  (re-exported: the report's time format)
 
 #: Colour per Ironic provision state; states not listed take FALLBACK colours in turn.
 STATE_COLOURS = {
-    "enroll": "#9e9e9e",
-    "verifying": "#90caf9",
-    "manageable": "#5c6bc0",
-    "available": "#26a69a",
-    "deploying": "#ffa726",
-    "wait call-back": "#fdd835",
-    "active": "#43a047",
-    "deploy failed": "#e53935",
-    "error": "#8e0000",
+    ps.NOSTATE: "#78909c",
+    ps.ENROLL: "#9e9e9e",
+    ps.VERIFYING: "#90caf9",
+    ps.MANAGEABLE: "#5c6bc0",
+    ps.AVAILABLE: "#26a69a",
+    ps.DEPLOYING: "#ffa726",
+    ps.WAIT_CALLBACK: "#fdd835",
+    ps.ACTIVE: "#43a047",
+    ps.DEPLOY_FAILED: "#e53935",
+    ps.DELETING: "#8d6e63",
+    ps.ERROR: "#8e0000",
 }
 FALLBACK = ("#8d6e63", "#ab47bc", "#26c6da", "#d4e157", "#78909c", "#ec407a")
 PHASE_COLOURS = {"success": "#607d8b", "failed": "#e53935"}

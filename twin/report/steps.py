@@ -1,9 +1,11 @@
 """Per-node deployment steps measured from an event log, the same way for every world.
 
 Rules: a step is defined only by events both worlds record (Ironic states, the conductor's BMC
-commands, the two callbacks, the image write), so a simulated and a live run are measured alike:
-    register     enroll -> available (node-create, BMC verification)
-    queued       available -> deploying (waiting for its Heat stack)
+commands, the two callbacks, the image write), so a simulated and a live run are measured alike,
+and the same way for both Ironic releases (twin/workflows/states.py):
+    register     node-create -> verified: Kilo enroll -> available; Juno has no state for a
+                 verified node, so NOSTATE -> the first acknowledged power status (the BMC check)
+    queued       verified -> deploying (waiting for its Heat stack)
     pxe_boot     first power_on acknowledged -> deploy callback (POST, DHCP, ramdisk)
     image_write  deploy callback -> image written
     reboot       image written -> second power_on acknowledged (boot device, power cycle)
@@ -14,6 +16,8 @@ A step a node never completed is absent. Only the last installation attempt coun
 from __future__ import annotations
 
 import pandas as pd
+
+from twin.record.provision import ACTIVE, AVAILABLE, DEPLOY_FROM, DEPLOYING, ENROLLED
 
 STEPS = ("register", "queued", "pxe_boot", "image_write", "reboot", "local_boot", "deploy")
 
@@ -40,18 +44,23 @@ def node_steps(events: pd.DataFrame) -> pd.DataFrame:
         power_ons = []
         for kind, name, detail, t in zip(group.kind, group.name, group.detail, group.time_s):
             if kind == "state":
-                if name == "enroll":
-                    marks.setdefault("enroll", t)
-                elif name == "available":
+                if name in ENROLLED:
+                    marks.setdefault("enrolled", t)
+                elif name == AVAILABLE:
                     marks["available"] = t
-                elif name == "deploying" and detail == "available":
+                elif name == DEPLOYING and detail in DEPLOY_FROM:
                     marks["deploying"] = t
-                elif name == "active":
+                elif name == ACTIVE:
                     marks["active"] = t
             elif kind == "bmc" and name == "power_on" and detail == "ok" and "deploying" in marks:
                 power_ons.append(t)
+            elif kind == "bmc" and name == "power_status" and detail == "ok" and "enrolled" in marks:
+                marks.setdefault("power_status_ok", t)
             elif kind == "boot" and name in ("deploy_callback", "image_written", "local_boot_callback"):
                 marks.setdefault(name, t)
+        registered = marks.get("available", marks.get("power_status_ok"))
+        if registered is not None:
+            marks["registered"] = registered
         if power_ons:
             marks["power_on_1"] = power_ons[0]
         if len(power_ons) > 1:
@@ -63,8 +72,8 @@ def node_steps(events: pd.DataFrame) -> pd.DataFrame:
 
 
 _BOUNDS = {
-    "register": ("enroll", "available"),
-    "queued": ("available", "deploying"),
+    "register": ("enrolled", "registered"),
+    "queued": ("registered", "deploying"),
     "pxe_boot": ("power_on_1", "deploy_callback"),
     "image_write": ("deploy_callback", "image_written"),
     "reboot": ("image_written", "power_on_2"),

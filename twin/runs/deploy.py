@@ -34,7 +34,8 @@ def _start_faults(world, sc, nodes) -> None:
     from twin.faults.injector import FaultInjector
     from twin.sim.ops import SimTargets
 
-    injector = FaultInjector(world, sc.faults, nodes, sc.failure_domains, None, sc.timing, sc.operations)
+    injector = FaultInjector(world, sc.faults, nodes, sc.failure_domains, None, sc.timing, sc.operations,
+                             sc.ironic_release)
     if any(injector.applies(f) for f in sc.faults):
         injector.targets = injector.operator.targets = SimTargets(world, world.hardware)
         injector.start()
@@ -69,7 +70,7 @@ def deploy(world, sc, nodes, seed: int, backend: str, progress: bool) -> RunResu
     from twin.record.summary import summarize
     from twin.workflows.tripleo import TripleODeployment
 
-    deployment = TripleODeployment(world, nodes, sc.timing, sc.policy, sc.max_attempts)
+    deployment = TripleODeployment(world, nodes, sc.timing, sc.policy, sc.max_attempts, sc.ironic_release)
     bar = _progress(world.recorder, len(nodes)) if progress else None
     try:
         done = world.process(deployment.run())

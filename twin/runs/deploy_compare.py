@@ -3,12 +3,15 @@ a simulated and a live run (or any two) node by node.
 
 Rules: nodes are matched by name; for each, the sequences of provision states must be equal
 (the verdict), and each step's duration is shown for both runs (twin/report/steps.py defines
-them). The comparison is of the last installation attempt of each run.
+them). The comparison is of the last installation attempt of each run. Each run's Ironic release
+(Juno or Kilo, from its nodes' first states) is shown; runs of different releases cannot have the
+same states, and the verdict says that is why (their steps still compare).
 """
 from __future__ import annotations
 
 import pandas as pd
 
+from twin.record.provision import release_of
 from twin.report.steps import STEPS, node_steps, state_sequences
 
 
@@ -32,6 +35,7 @@ def compare_deployments(a, b) -> dict:
             medians.append({"step": step, "median_a_s": _num(ma), "median_b_s": _num(mb)})
     da, db = a.summary["deployment"], b.summary["deployment"]
     return {"nodes": per_node, "step_medians": medians,
+            "ironic_release": (release_of(seq_a.values()), release_of(seq_b.values())),
             "makespan_s": (da["makespan_s"], db["makespan_s"]), "outcome": (da["outcome"], db["outcome"]),
             "same_states": all(n["same_states"] for n in per_node)}
 
@@ -43,7 +47,8 @@ def _num(x):
 def render_deployments(result: dict) -> str:
     lines = [
              f"outcome: {result['outcome'][0]} | {result['outcome'][1]};  makespan: "
-             f"{result['makespan_s'][0]:.1f} s | {result['makespan_s'][1]:.1f} s", "",
+             f"{result['makespan_s'][0]:.1f} s | {result['makespan_s'][1]:.1f} s;  Ironic release: "
+             f"{' | '.join(r or '-' for r in result.get('ironic_release', ('', '')))}", "",
              f"{'node':<22}{'states':<10}" + "".join(f"{s:>20}" for s in ("pxe_boot", "local_boot", "deploy"))]
     for n in result["nodes"]:
         cells = []
@@ -59,6 +64,9 @@ def render_deployments(result: dict) -> str:
         lines.append(f"{m['step']:<22}{_fmt(m['median_a_s']):>10}{_fmt(m['median_b_s']):>10}")
     verdict = "the same provision-state sequence for every node" if result["same_states"] else \
         "provision-state sequences DIFFER (see the nodes marked DIFFER)"
+    ra, rb = result.get("ironic_release", ("", ""))
+    if not result["same_states"] and ra and rb and ra != rb:
+        verdict += f"; the runs use different Ironic releases ({ra} | {rb}), whose states are named differently"
     lines += ["", f"verdict: {verdict}"]
     return "\n".join(lines)
 

@@ -77,7 +77,8 @@ class Operations:
         swift = [n.name for n in self.nodes if n.role in SWIFT_ROLES]
         self.plane = ControlPlane(world, sc.ha, liveness, controllers, swift, ops.probe_sources) \
             if controllers else None
-        self.injector = FaultInjector(world, sc.faults, self.nodes, sc.failure_domains, targets, sc.timing, ops)
+        self.injector = FaultInjector(world, sc.faults, self.nodes, sc.failure_domains, targets, sc.timing, ops,
+                                      sc.ironic_release)
         self.clients = ApiClients(world, self.plane, ops.clients, sc.ha) \
             if ops.clients is not None and self.plane is not None else None
         self.vsa = self._vsa(world, sc, liveness)

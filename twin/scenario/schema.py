@@ -117,5 +117,8 @@ class ScenarioBase(SectionModel):
     acknowledge: list[str] = Field(default_factory=list, description=(
         "known warnings this scenario accepts, by the code printed after them (e.g. vsa-few-nodes): "
         "they are not printed again"))
+    ironic_release: Literal["juno", "kilo"] = Field(
+        "juno", description="Ironic's provision states: juno (Helion 1.x: NOSTATE -> deploying -> wait call-back "
+        "-> active) or kilo (enroll -> manageable -> available -> deploying...); twin/workflows/states.py")
     timing: Timing = Timing()
     network: Network = Network()

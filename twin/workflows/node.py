@@ -1,10 +1,13 @@
 """One node's life in an Ironic: enroll and verify, then deploy (PXE, callback, image write,
-reboot to disk, local-boot callback), as Ironic's pxe_ipmitool/iSCSI deploy does it.
+reboot to disk, local-boot callback), as Ironic's pxe_ipmitool/iSCSI deploy does it, with the
+provision states of the scenario's Ironic release (states.py: Juno by default, or Kilo).
 
 Rules:
 - Every step goes through the World (ports, clock); nothing here knows which world it is in.
 - A failure never escapes: the node's state goes to its failure state, a NodeFailed event says
   why in words an operator can act on, and the function returns False; the run carries on.
+  A node that fails verification in Juno keeps its state (NOSTATE) and is put in maintenance:
+  it is not `ready` to deploy, as a node back in Kilo's enroll is not.
 - Callback timeouts are noticed when Ironic's periodic check runs (every
   check_provision_state_interval_s), not at the exact deadline.
 """
@@ -23,41 +26,58 @@ from twin.workflows.power import PowerDriver
 class NodeTask:
     """A node as one Ironic conductor handles it. `ironic` names which (seed or undercloud)."""
 
-    def __init__(self, world, node, timing, ironic: str):
+    def __init__(self, world, node, timing, ironic: str, release: states.IronicRelease = states.JUNO):
         self.world, self.node, self.timing, self.ironic = world, node, timing, ironic
+        self.release = release
         self.power = PowerDriver(world, node, timing)
         self.state: states.ProvisionState | None = None
+        self.maintenance = False
         self.cause = ""
 
     @property
     def ok(self) -> bool:
         return self.state is not None and self.state.state == states.ACTIVE
 
+    @property
+    def ready(self) -> bool:
+        """Enrolled, verified and waiting for a deploy (Juno: NOSTATE; Kilo: available)."""
+        return self.state is not None and not self.maintenance and self.state.state == self.release.ready
+
+    def adopt(self, state: str, cause: str) -> None:
+        """Take over a node already in `state` in this Ironic (a deployed node to rebuild)."""
+        self.state = states.ProvisionState(self.world, self.node.name, state, cause, release=self.release)
+
     def fail(self, cause: str) -> bool:
         self.cause = cause
         self.world.record(NodeFailed(self.node.name, cause))
         return False
 
-    # --- enroll -> manageable -> available ----------------------------------------------
+    # --- node-create, BMC verification (Kilo: enroll -> manageable -> available) ----------
     def enroll(self):
-        world, t = self.world, self.timing
+        world, t, release = self.world, self.timing, self.release
         self.world.record(NodeEnrolled(self.node.name, self.node.role.value, self.ironic))
-        self.state = states.ProvisionState(world, self.node.name)
+        sm = self.state = states.ProvisionState(world, self.node.name, release=release)
         yield world.timeout(t.register_s.sample(world.rng("conductor")))
-        self.state.fire("manage")
+        for event in release.verify:
+            sm.fire(event)
         try:
             yield from self.power.power_state()  # verifies the BMC credentials, as Ironic does
         except TwinError as e:
-            self.state.fire("fail", str(e))
-            return self.fail(f"verification failed: {e}")
+            return self._verification_failed(str(e), f"verification failed: {e}")
         except Interrupt as i:
-            self.state.fire("fail", str(i.cause))
-            return self.fail(str(i.cause))
-        self.state.fire("done")
-        self.state.fire("provide")
+            return self._verification_failed(str(i.cause), str(i.cause))
+        for event in release.verified:
+            sm.fire(event)
         return True
 
-    # --- available -> active -------------------------------------------------------------
+    def _verification_failed(self, why: str, cause: str) -> bool:
+        if self.release.verify_failed is None:
+            self.maintenance = True  # Juno: the power-state sync puts the node in maintenance
+        else:
+            self.state.fire(self.release.verify_failed, why)
+        return self.fail(cause)
+
+    # --- ready -> deploying -> wait call-back -> deploying -> active ----------------------
     def deploy(self):
         world, t, node = self.world, self.timing, self.node
         sm = self.state

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from twin.inventory.model import Role
 from twin.record.events import NodeFailed, NodePlanned, PhaseEdge, RunMark
+from twin.workflows import states
 from twin.workflows.node import NodeTask
 
 PHASES = ("seed", "undercloud", "overcloud-control", "overcloud-compute")
@@ -37,8 +38,10 @@ class PhaseFailed(Exception):
 
 
 class TripleODeployment:
-    def __init__(self, world, nodes, timing, policy: str = "carry-on", max_attempts: int = 3):
+    def __init__(self, world, nodes, timing, policy: str = "carry-on", max_attempts: int = 3,
+                 ironic_release: str = "juno"):
         self.world, self.nodes, self.timing = world, list(nodes), timing
+        self.release = states.release(ironic_release)
         self.policy = policy
         self.max_attempts = max_attempts if policy == "helion" else 1
         self.tasks: dict[str, NodeTask] = {}
@@ -111,7 +114,7 @@ class TripleODeployment:
     def _overcloud_control(self):
         overcloud = [n for n in self.nodes if PHASE_OF_ROLE[n.role] != "undercloud"]
         yield from self._enroll(overcloud, ironic="undercloud")
-        if self.policy == "helion" and not all(self.tasks[n.name].state.state == "available" for n in overcloud):
+        if self.policy == "helion" and not all(self.tasks[n.name].ready for n in overcloud):
             raise PhaseFailed("node registration failed")
         yield self.world.timeout(self.timing.schedulable_after_s)
         nodes = self._of_phase("overcloud-control")
@@ -129,12 +132,12 @@ class TripleODeployment:
     def _enroll(self, nodes, ironic: str):
         world = self.world
         for node in nodes:
-            self.tasks[node.name] = NodeTask(world, node, self.timing, ironic)
+            self.tasks[node.name] = NodeTask(world, node, self.timing, ironic, self.release)
         yield world.all_of([world.process(self.tasks[n.name].enroll()) for n in nodes])
 
     def _deploy_stack(self, nodes, stack: str):
         world, limit = self.world, self.timing.heat_stack_timeout_s
-        ready = [self.tasks[n.name] for n in nodes if self.tasks[n.name].state.state == "available"]
+        ready = [self.tasks[n.name] for n in nodes if self.tasks[n.name].ready]
         if not ready:
             return
         procs = [world.process(task.deploy()) for task in ready]

@@ -87,5 +87,5 @@ def wire_host_faults(world, sc, cloud, inventory) -> int:
     if not faults:
         return 0
     injector = FaultInjector(world, faults, inventory.active, sc.failure_domains, ComputeTargets(cloud),
-                             sc.timing, sc.operations)
+                             sc.timing, sc.operations, sc.ironic_release)
     return injector.start()

@@ -13,22 +13,43 @@ Rules:
   change of health, not 15 million ticks.
 - Consecutive counting, as keepalived's vrrp_script does; HAProxy's health counter is the same
   for a clean change and differs only for a server flapping faster than its checks.
-- `reset(healthy)`: the checker (re)starts and its first check finds the server as it is.
+- `reset(healthy)`: the checker (re)starts and its first check finds the server as it is
+  (nothing is recorded: the checker did not see a change).
+- The verdict is a state machine (twin/kernel/statemachine.py, table VERDICT: UP -fall-> DOWN,
+  DOWN -rise-> UP). Checks that are recorded (HAProxy's) share one machine that records their
+  flips (ComponentState); a check given no machine keeps its own, unrecorded (chk_haproxy).
 """
 from __future__ import annotations
 
 import math
 
+from twin.kernel.statemachine import Machine, Table
+
+UP, DOWN = "UP", "DOWN"
+
+#: A check's verdict: it falls after `fall` failed checks, rises after `rise` passed ones.
+VERDICT = Table("health-check", {(UP, "fall"): DOWN, (DOWN, "rise"): UP}, states=(UP, DOWN), stable=(UP, DOWN))
+
 
 class HealthCheck:
-    __slots__ = ("inter", "rise", "fall", "phase", "up", "healthy", "flip_at", "streak_first", "back_at")
+    __slots__ = ("inter", "rise", "fall", "phase", "healthy", "flip_at", "streak_first", "back_at", "verdict", "name",
+                 "_state")
 
-    def __init__(self, inter_s: float, rise: int, fall: int, phase_s: float = 0.0, up: bool = True):
+    def __init__(self, inter_s: float, rise: int, fall: int, phase_s: float = 0.0, up: bool = True,
+                 verdict: Machine | None = None, name: str = "check"):
         self.inter, self.rise, self.fall, self.phase = inter_s, rise, fall, phase_s
-        self.up = self.healthy = up
+        self.verdict, self.name = (verdict if verdict is not None else Machine(VERDICT)), name
+        self._state = self.verdict.state
+        self.verdict.restart(name, UP if up else DOWN)
+        self.healthy = up
         self.flip_at: float | None = None
         self.streak_first: float | None = None  # the first check of the streak in progress
         self.back_at: float | None = None  # when the health came back to the verdict mid-streak
+
+    @property
+    def up(self) -> bool:
+        """The verdict: the checker believes the server is up."""
+        return self._state[self.name] == UP
 
     def next_tick(self, now: float) -> float:
         """The first check at or after `now` (a check at the very instant of a change sees it)."""
@@ -51,13 +72,16 @@ class HealthCheck:
         self.flip_at = self.streak_first + (count - 1) * self.inter
         return self.flip_at
 
-    def due(self, at: float) -> bool:
-        """At a timer for `at`: flip the verdict if that flip is still pending; True if it flipped."""
+    def due(self, at: float, cause: str = "") -> bool:
+        """At a timer for `at`: flip the verdict if that flip is still pending (recorded with
+        `cause` when the verdict machine records); True if it flipped."""
         if self.flip_at is None or self.flip_at != at:
             return False
-        self.up, self.flip_at, self.streak_first, self.back_at = self.healthy, None, None, None
+        self.verdict.fire(self.name, "rise" if self.healthy else "fall", cause)
+        self.flip_at, self.streak_first, self.back_at = None, None, None
         return True
 
     def reset(self, healthy: bool) -> None:
-        self.up = self.healthy = healthy
+        self.verdict.restart(self.name, UP if healthy else DOWN)
+        self.healthy = healthy
         self.flip_at = self.streak_first = self.back_at = None

@@ -20,10 +20,17 @@ Rules (Galera 3 / Percona XtraDB Cluster 5.6; figures in params.Galera):
   bootstrapped by the operator (pc.bootstrap) after `bootstrap_after_s`; members with the latest
   data are synced at once, the others join. (0 s: automatic, as pc.recovery re-forms a
   cluster whose members reconnect.)
-- Member states and their transitions are the table TRANSITIONS.
+- Member states and their transitions are the table TABLE; the cluster's status (primary,
+  blocked, non_primary) is the machine CLUSTER, which moves to whatever the members make it.
+  Both are state machines of twin/kernel/statemachine.py and record every change as
+  ComponentState "galera/<member>" and "galera/cluster"; a view change that leaves a member
+  where it was records nothing.
 """
 from __future__ import annotations
 
+from functools import partial
+
+from twin.kernel.statemachine import Machine, Table
 from twin.record.events import ComponentState
 
 DOWN, NON_PRIMARY, JOINER, SYNCED = "down", "non_primary", "joiner", "synced"
@@ -47,8 +54,13 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (JOINER, "stop"): DOWN,
 }
 
-#: Cluster-level status, for the log and the metrics.
+TABLE = Table("galera", TRANSITIONS, states=(DOWN, NON_PRIMARY, JOINER, SYNCED), stable=(DOWN, NON_PRIMARY, SYNCED))
+
+#: Cluster-level status, for the log and the metrics; the event is the status it is found in.
 PRIMARY, BLOCKED = "primary", "blocked"
+STATUSES = (PRIMARY, BLOCKED, NON_PRIMARY)
+CLUSTER = Table("galera-cluster", {(a, b): b for a in STATUSES for b in STATUSES}, states=STATUSES,
+                stable=STATUSES)
 
 
 class Galera:
@@ -57,7 +69,10 @@ class Galera:
         self.members = list(members)
         self.weight = {m: params.weights.get(m, 1) for m in self.members}
         self.configured = frozenset(self.members)
-        self.state = {m: SYNCED for m in self.members}
+        record = partial(ComponentState, "galera")
+        self.sm = Machine(TABLE, plane.record, record)
+        self.state = self.sm.state  # member -> its state (read only: changes go through self.sm)
+        self.cluster = Machine(CLUSTER, plane.record, record)
         self.view: dict[str, frozenset | None] = {m: self.configured for m in self.members}
         self.current = {m: True for m in self.members}  # has every commit so far
         self.last_pc = self.configured
@@ -66,25 +81,21 @@ class Galera:
         self.change_at: dict[frozenset, float] = {}  # pending view change per component
         self.bootstrap_at: dict[frozenset, float] = {}
         self.transfer: dict[str, tuple[float, str | None]] = {}  # joiner -> (done at, donor)
-        self.status = PRIMARY
         self._rng = plane.world.rng("galera")
 
     def start(self) -> None:
         for m in self.members:
-            if not self.lv.running(m, "mysqld"):
-                self.state[m], self.view[m] = DOWN, None
-            self.plane.record(ComponentState("galera", m, self.state[m], "", "start"))
-        self.plane.record(ComponentState("galera", "cluster", self._status(), "", "start"))
+            running = self.lv.running(m, "mysqld")
+            if not running:
+                self.view[m] = None
+            self.sm.enter(m, SYNCED if running else DOWN, "start")
+        self.cluster.enter("cluster", self._status(), "start")
 
     def _w(self, nodes) -> int:
         return sum(self.weight[m] for m in nodes)
 
     def _fire(self, m: str, event: str) -> None:
-        old = self.state[m]
-        new = TRANSITIONS[(old, event)]
-        if new != old:
-            self.state[m] = new
-            self.plane.record(ComponentState("galera", m, new, old, self.plane.cause))
+        self.sm.fire(m, event, self.plane.cause)
 
     # --- reacting ---------------------------------------------------------------------------
     def update(self, now: float) -> None:
@@ -239,11 +250,12 @@ class Galera:
     def _status(self) -> str:
         serving = [m for m in self.members if self.state[m] == SYNCED and self.view[m] in self.primary_views]
         if not serving:
-            return "non_primary"
+            return NON_PRIMARY
         return BLOCKED if all(self.blocked(m) for m in serving) else PRIMARY
 
+    @property
+    def status(self) -> str:
+        return self.cluster.state["cluster"]
+
     def _set_status(self) -> None:
-        status = self._status()
-        if status != self.status:
-            self.plane.record(ComponentState("galera", "cluster", status, self.status, self.plane.cause))
-            self.status = status
+        self.cluster.fire("cluster", self._status(), self.plane.cause)

@@ -24,11 +24,14 @@ Rules:
 """
 from __future__ import annotations
 
-from twin.cloud.ha.checks import HealthCheck
+from functools import partial
+
+from twin.cloud.ha.checks import VERDICT, HealthCheck
 from twin.cloud.ha.galera import Galera
 from twin.cloud.ha.rabbit import Rabbit
 from twin.cloud.ha.singletons import Singletons
 from twin.cloud.ha.vrrp import Vrrp
+from twin.kernel.statemachine import Machine
 from twin.record.events import ComponentState, ServiceLevel
 
 #: Why a request fails: reason -> (words for the outage table, latency kind the client sees)
@@ -68,7 +71,9 @@ class ControlPlane:
         self.cause = "start"
         rng = world.rng("ha", "check-phases")
         hp = params.haproxy
-        self.checks = {(lb, b, kind): HealthCheck(hp.inter_s, hp.rise, hp.fall, float(rng.uniform(0, hp.inter_s)))
+        verdicts = Machine(VERDICT, self.record, partial(ComponentState, "haproxy"))  # records every flip
+        self.checks = {(lb, b, kind): HealthCheck(hp.inter_s, hp.rise, hp.fall, float(rng.uniform(0, hp.inter_s)),
+                                                  verdict=verdicts, name=f"{lb}>{b}:{kind}")
                        for lb in self.controllers for b in self.controllers for kind in (API, MYSQL)}
         chk_phases = [float(rng.uniform(0, params.keepalived.chk_interval_s)) for _ in self.controllers]
         self.galera = Galera(self, self.controllers, params.galera)
@@ -165,13 +170,7 @@ class ControlPlane:
                         self.at(flip, lambda t, key=(lb, b, kind): self._check_due(key, t))
 
     def _check_due(self, key, at: float) -> bool:
-        check = self.checks[key]
-        if not check.due(at):
-            return False
-        lb, b, kind = key
-        self.record(ComponentState("haproxy", f"{lb}>{b}:{kind}", "UP" if check.up else "DOWN",
-                                   "DOWN" if check.up else "UP", self.cause))
-        return True
+        return self.checks[key].due(at, self.cause)  # a flip is recorded by the checks' machine
 
     # --- a request's path ----------------------------------------------------------------------
     def up_servers(self, lb: str, kind: str = API) -> list[str]:

@@ -16,10 +16,14 @@ Rules (RabbitMQ 3.x; figures in params.RabbitMQ):
   the first usable broker starting from its own node (*inferred* order). When its broker goes
   away it reconnects after `client_retry_s`, then `+ client_backoff_s` per failed attempt, at
   most `client_retry_max_s` apart; meanwhile its calls fail (`rpc_reconnecting`).
-- Node states and their transitions are the table TRANSITIONS.
+- Node states and their transitions are the table TABLE (a state machine of
+  twin/kernel/statemachine.py, which records every change as ComponentState "rabbitmq/<node>").
 """
 from __future__ import annotations
 
+from functools import partial
+
+from twin.kernel.statemachine import Machine, Table
 from twin.record.events import ComponentState
 
 DOWN, RUNNING, PAUSED = "down", "running", "paused"
@@ -32,6 +36,7 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (RUNNING, "stop"): DOWN,
     (PAUSED, "stop"): DOWN,
 }
+TABLE = Table("rabbitmq", TRANSITIONS, states=(DOWN, RUNNING, PAUSED), stable=(DOWN, RUNNING, PAUSED))
 
 
 class Rabbit:
@@ -39,7 +44,8 @@ class Rabbit:
         self.plane, self.lv, self.p = plane, plane.liveness, params
         self.nodes = list(nodes)
         self.n = len(self.nodes)
-        self.state = {x: RUNNING for x in self.nodes}
+        self.sm = Machine(TABLE, plane.record, partial(ComponentState, "rabbitmq"))
+        self.state = self.sm.state  # node -> its state (read only: changes go through self.sm)
         self.sees = {x: set(self.nodes) - {x} for x in self.nodes}
         self.lost_at: dict[tuple[str, str], float] = {}  # (observer, peer) -> declared down at
         self.conn: dict[str, str | None] = {x: x for x in self.nodes}  # API node -> its broker
@@ -47,15 +53,11 @@ class Rabbit:
 
     def start(self) -> None:
         for x in self.nodes:
-            if not self.lv.running(x, "rabbitmq"):
-                self.state[x] = DOWN
-            self.plane.record(ComponentState("rabbitmq", x, self.state[x], "", "start"))
+            self.sm.enter(x, RUNNING if self.lv.running(x, "rabbitmq") else DOWN, "start")
         self.update(self.plane.world.now, quiet=True)
 
     def _fire(self, x: str, event: str) -> None:
-        old = self.state[x]
-        self.state[x] = TRANSITIONS[(old, event)]
-        self.plane.record(ComponentState("rabbitmq", x, self.state[x], old, self.plane.cause))
+        self.sm.fire(x, event, self.plane.cause)
 
     def _erlang_up(self, x: str) -> bool:
         return self.lv.running(x, "rabbitmq")

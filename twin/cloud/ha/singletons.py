@@ -7,11 +7,15 @@ Rules (Helion 1.x; figures in params.Singletons):
   state on controller0's disk: it cannot move and is back only when its host is.
 - A host that comes back before the operator acts takes its singleton back at once; after a
   move, the singleton stays where it was moved.
-- States and transitions are the table TRANSITIONS; a singleton configured as none (null) is
-  not modelled.
+- States and transitions are the table TABLE (a state machine of twin/kernel/statemachine.py,
+  which records every change as ComponentState "singleton/<name>"); a singleton configured as
+  none (null) is not modelled.
 """
 from __future__ import annotations
 
+from functools import partial
+
+from twin.kernel.statemachine import Machine, Table
 from twin.record.events import ComponentState
 
 RUNNING, LOST = "running", "lost"
@@ -22,6 +26,7 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (LOST, "host_back"): RUNNING,
     (LOST, "moved"): RUNNING,
 }
+TABLE = Table("singleton", TRANSITIONS, states=(RUNNING, LOST), stable=(RUNNING, LOST))
 
 #: Which singletons an operator can move to another controller.
 MOVABLE = {"cinder_volume": True, "consoleauth": True, "sherpa": False}
@@ -36,20 +41,17 @@ class Singletons:
             host = getattr(params, name)
             if host is not None and host in controllers:
                 self.host[name] = host
-        self.state = {name: RUNNING for name in self.host}
+        self.sm = Machine(TABLE, plane.record, partial(ComponentState, "singleton"))
+        self.state = self.sm.state  # singleton -> its state (read only: changes go through self.sm)
         self.move_at: dict[str, float] = {}
         self._rng = plane.world.rng("singletons")
 
     def start(self) -> None:
-        for name in self.host:
-            if not self.lv.up(self.host[name]):
-                self.state[name] = LOST
-            self.plane.record(ComponentState("singleton", name, self.state[name], "", f"start on {self.host[name]}"))
+        for name, host in self.host.items():
+            self.sm.enter(name, RUNNING if self.lv.up(host) else LOST, f"start on {host}")
 
     def _fire(self, name: str, event: str, why: str) -> None:
-        old = self.state[name]
-        self.state[name] = TRANSITIONS[(old, event)]
-        self.plane.record(ComponentState("singleton", name, self.state[name], old, why))
+        self.sm.fire(name, event, why)
 
     def update(self, now: float) -> None:
         for name, host in self.host.items():

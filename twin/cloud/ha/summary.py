@@ -22,6 +22,10 @@ import math
 import numpy as np
 import pandas as pd
 
+from twin.cloud.ha import vrrp
+from twin.cloud.ha.galera import PRIMARY
+from twin.cloud.ha.singletons import RUNNING
+
 MAX_OUTAGES_LISTED = 1000
 
 
@@ -107,7 +111,8 @@ def vip_moves(events: pd.DataFrame) -> list[dict]:
     if moves.empty:
         return []
     sel = (events.kind == "vip") | (events.kind == "liveness") \
-        | ((events.kind == "fault") & (events.name == "start")) | ((events.kind == "ha") & (events.detail == "master"))
+        | ((events.kind == "fault") & (events.name == "start")) \
+        | ((events.kind == "ha") & (events.detail == vrrp.MASTER))
     rows = events[sel]
     taken_out: dict[str, float] = {}
     last_up: dict[str, float] = {}  # a node never reported is up from the start
@@ -174,11 +179,11 @@ def summarize_operations(events: pd.DataFrame, *, scenario: str, backend: str, s
     outage_list = outages(levels, events, T)
 
     components = {}
-    galera = fraction_in(events, "ha", "galera/cluster", {"primary"}, T)
+    galera = fraction_in(events, "ha", "galera/cluster", {PRIMARY}, T)
     if galera is not None:
         components["galera_primary"] = _r(galera, 9)
     for subject in sorted(set(events[(events.kind == "ha") & events.subject.str.startswith("singleton/")].subject)):
-        components[subject.split("/", 1)[1]] = _r(fraction_in(events, "ha", subject, {"running"}, T), 9)
+        components[subject.split("/", 1)[1]] = _r(fraction_in(events, "ha", subject, {RUNNING}, T), 9)
     for node, role in nodes.items():
         if role == "Undercloud":
             value = fraction_in(events, "liveness", node, {"up"}, T)

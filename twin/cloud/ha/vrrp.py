@@ -1,7 +1,8 @@
 """keepalived's VRRP for the API VIP: which controller holds it, and how it moves.
 
 Rules (RFC 3768 as keepalived implements it; figures in params.Keepalived):
-- States and their transitions are the table TRANSITIONS. keepalived starts as BACKUP; a BACKUP
+- States and their transitions are the table TABLE (a state machine of twin/kernel/statemachine.py,
+  which records every change as ComponentState "vrrp/<node>"). keepalived starts as BACKUP; a BACKUP
   becomes MASTER when its Master_Down_Timer expires, a MASTER that hears a higher-ranked MASTER
   steps down, a failed `chk_haproxy` puts a node in FAULT (it gives the VIP up).
 - Master_Down_Timer: a BACKUP that stops hearing a valid MASTER waits 3 x advert + skew,
@@ -18,7 +19,10 @@ Rules (RFC 3768 as keepalived implements it; figures in params.Keepalived):
 """
 from __future__ import annotations
 
+from functools import partial
+
 from twin.cloud.ha.checks import HealthCheck
+from twin.kernel.statemachine import Machine, Table
 from twin.record.events import ComponentState, VipMoved
 
 STOPPED, BACKUP, MASTER, FAULT = "stopped", "backup", "master", "fault"
@@ -35,6 +39,7 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (MASTER, "stop"): STOPPED,
     (FAULT, "stop"): STOPPED,
 }
+TABLE = Table("vrrp", TRANSITIONS, states=(STOPPED, BACKUP, MASTER, FAULT), stable=(STOPPED, BACKUP, MASTER, FAULT))
 
 
 def skew_s(priority: int, advert_s: float) -> float:
@@ -52,7 +57,8 @@ class Vrrp:
         self.nodes = list(nodes)
         self.priority = {n: params.priorities.get(n, 101 - i) for i, n in enumerate(self.nodes)}
         self.rank = {n: (self.priority[n], -i) for i, n in enumerate(self.nodes)}
-        self.state = {n: STOPPED for n in self.nodes}
+        self.sm = Machine(TABLE, plane.record, partial(ComponentState, "vrrp"))
+        self.state = self.sm.state  # node -> its state (read only: changes go through self.sm)
         self.vip_on = {n: False for n in self.nodes}  # the VIP is configured on its interface
         self.timer: dict[str, float | None] = {n: None for n in self.nodes}
         self.chk = {n: HealthCheck(params.chk_interval_s, params.chk_rise, params.chk_fall, ph)
@@ -63,29 +69,27 @@ class Vrrp:
     # --- start and the table ----------------------------------------------------------------
     def start(self) -> None:
         lv = self.lv
+        initial = {}
         for n in self.nodes:
             self._was_up[n] = lv.up(n)
             self.chk[n].reset(lv.running(n, "haproxy"))
-            if lv.running(n, "keepalived"):
-                self.state[n] = BACKUP if self.chk[n].up else FAULT
-        eligible = [n for n in self.nodes if self.state[n] == BACKUP]
+            initial[n] = (BACKUP if self.chk[n].up else FAULT) if lv.running(n, "keepalived") else STOPPED
+        eligible = [n for n in self.nodes if initial[n] == BACKUP]
         if eligible:
             first = max(eligible, key=self.rank.__getitem__)
-            self.state[first], self.vip_on[first] = MASTER, True
+            initial[first], self.vip_on[first] = MASTER, True
             self.holder = first
         for n in self.nodes:
-            self.plane.record(ComponentState("vrrp", n, self.state[n], "", "start"))
+            self.sm.enter(n, initial[n], "start")
         self.plane.record(VipMoved(self.holder or "", "", "start"))
 
     def _fire(self, node: str, event: str) -> str:
         old = self.state[node]
-        new = TRANSITIONS[(old, event)]
-        self.state[node] = new
+        new = self.sm.fire(node, event, self.plane.cause)
         if old == MASTER and new != MASTER:
             # a clean exit removes the VIP; a killed keepalived leaves it on the interface
             if not (event == "stop" and self.lv.up(node) and not self._graceful_stop(node)):
                 self.vip_on[node] = False
-        self.plane.record(ComponentState("vrrp", node, new, old, self.plane.cause))
         return new
 
     def _graceful_stop(self, node: str) -> bool:
