@@ -3,7 +3,8 @@ and cannot apply (the live drill itself: tests/live/test_live_drill.py)."""
 from dataclasses import replace
 from types import SimpleNamespace
 
-from twin.cloud.ha.live import BmcTargets, live_problems
+from real_backends.ops import BmcTargets
+from twin.cloud.ha.live import live_problems
 from twin.faults.validate import helion_named, stable_names
 from twin.inventory import generate_from_spec
 from twin.runner import simulate

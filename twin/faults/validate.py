@@ -127,3 +127,31 @@ def helion_named(sc, nodes):
     domains = {g: rename(members) for g, members in sc.failure_domains.items()}
     return (sc.model_copy(update={"faults": faults, "failure_domains": domains}), renamed,
             {names[n.name]: n.name for n in nodes})
+
+
+#: Fault kinds a live world applies: a chassis power off through the node's BMC, then the
+#: operator's power-on through it (real_backends/ops.py `BmcTargets`).
+LIVE_KINDS = frozenset({"node_crash", "graceful_shutdown", "power_loss"})
+
+
+def live_fault_problems(loaded, sc=None) -> list[Problem]:
+    """Why the scenario's faults cannot run on live hardware, each located at its fault (empty
+    when they can). A live drill (`run: operations`) applies the power faults (LIVE_KINDS) through
+    the BMCs; the seed VM is not part of a live inventory. A live deployment applies no faults:
+    its hardware has no fault book, so a fault there would be ignored silently; it is refused
+    instead. `sc` defaults to the loaded scenario (pass the one the run uses after overrides)."""
+    sc = sc if sc is not None else loaded.scenario
+    live_kinds = ", ".join(sorted(LIVE_KINDS))
+    problems = []
+    for i, fault in enumerate(sc.faults):
+        if sc.run != "operations":
+            problems.append(loaded.problem(("faults", i, "kind"), f"a live {sc.run} run cannot apply faults "
+                                           f"({fault.kind}); run it simulated, or as a live drill "
+                                           f"(run: operations, faults of kind {live_kinds})"))
+            continue
+        if fault.kind not in LIVE_KINDS:
+            problems.append(loaded.problem(("faults", i, "kind"), f"{fault.kind} cannot be applied to live "
+                                           f"nodes (only {live_kinds} through the BMC)"))
+        if fault.node == "seed":
+            problems.append(loaded.problem(("faults", i, "node"), "the seed VM is not part of a live inventory"))
+    return problems
