@@ -56,15 +56,19 @@ class PowerDriver:
         self._next_slot = float("-inf")  # the earliest start of the next command
         self.observers: list = []  # callables(state: "on" | "off"), told every power state read
 
-    def _command(self, name: str, issue, args=(), retry: bool = True, observe: bool = False):
-        """One IPMI command `issue(*args)`, spaced, bounded and retried as the rules above say.
-        (One generator level per command: the hot path of a simulated deployment.)"""
+    def _command(self, name: str, issue, args=(), retry: bool = True, observe: bool = False, after: float = 0.0):
+        """One IPMI command `issue(*args)`, spaced, bounded and retried as the rules above say,
+        sent no earlier than `after` seconds from now (a poll's sleep: the sleep and the wait for
+        the BMC's next slot are one timer). One generator level per command: the hot path of a
+        simulated deployment."""
         world, env, t = self.world, self.world.env, self.timing
         deadline = env.now + t.ipmi_retry_timeout_s
         backoff = 1.0
         while True:
             now = env.now
-            slot = self._next_slot if self._next_slot > now else now  # reserve the next free slot
+            earliest = now + after
+            after = 0.0
+            slot = self._next_slot if self._next_slot > earliest else earliest  # reserve the next free slot
             self._next_slot = slot + t.ipmi_min_command_interval_s
             if slot > now:
                 yield env.timeout(slot - now)
@@ -127,6 +131,5 @@ class PowerDriver:
                 if sleep <= 0:
                     raise BmcError(self.node.name, self.node.bmc.endpoint, "power_timeout",
                                    f"power did not turn {target} within {self.timing.power_timeout_s:g} s")
-                yield world.timeout(sleep)
-                if (yield from command("power_status", port.power_state, observe=True)) == target:
+                if (yield from command("power_status", port.power_state, observe=True, after=sleep)) == target:
                     break
