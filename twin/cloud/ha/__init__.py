@@ -12,7 +12,7 @@ experience. Modules, each a small state machine with its transitions as a data t
     clients.py     synthetic API clients (sampled requests with outcome and latency)
     operations.py  the `run: operations` kind: world, faults, plane, clients, summary, metrics
     summary.py     availability, outages, VIP moves, metrics and the digest, from the event log
-    live.py        the live world's liveness (power states polled through BMCs) and power faults
+    live.py        a drill on live hardware (its adapters: real_backends/ops.py)
 
 The scenario schema includes params.py, which needs the scenario's distributions: this __init__
 imports twin.scenario first, so that either package can be imported first.

@@ -16,8 +16,6 @@ from __future__ import annotations
 from twin.errors import TwinError
 from twin.faults.validate import LIVE_KINDS, helion_named
 
-POLL_S = 1.0  # how often the live liveness asks every BMC for its power state (real_backends/ops.py)
-
 
 def live_problems(sc) -> list[str]:
     """Why this scenario cannot run as a live drill (empty when it can)."""
@@ -34,10 +32,11 @@ def live_problems(sc) -> list[str]:
 
 
 def operate_live(sc, inventory, seed: int, backend: str = "lab", lab_dir=None, boot_bind=("127.0.0.1", 0),
-                 progress: bool = False, poll_s: float = POLL_S):
-    """An operations run (a drill) on live hardware; a RunResult like a simulated one."""
+                 progress: bool = False, poll_s: float | None = None):
+    """An operations run (a drill) on live hardware; a RunResult like a simulated one. `poll_s`:
+    how often the liveness probes every BMC (default real_backends/ops.py POLL_S)."""
     from real_backends.hardware import LiveHardware
-    from real_backends.ops import BmcLiveness, BmcTargets, power_on_all
+    from real_backends.ops import POLL_S, BmcLiveness, BmcTargets, power_on_all
     from twin.cloud.ha.operations import operate
     from twin.kernel.live import make_live_world
     from twin.record.recorder import Recorder
@@ -61,7 +60,7 @@ def operate_live(sc, inventory, seed: int, backend: str = "lab", lab_dir=None, b
 
     world = make_live_world(seed, Recorder(), hardware)
     with world.env:
-        liveness = BmcLiveness(world, nodes, sc.timing, poll_s, initial=up)
+        liveness = BmcLiveness(world, nodes, sc.timing, POLL_S if poll_s is None else poll_s, initial=up)
         targets = BmcTargets(world, liveness, nodes, sc.timing)
         liveness.start()
         result = operate(world, sc, nodes, liveness, targets, seed, backend, progress)
