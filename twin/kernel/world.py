@@ -39,7 +39,9 @@ class Bound:
     processes an interrupt before any other event due at the same time, so the event cannot
     slip in between). The waiter calls `cancel()` once it has the event's outcome, or
     `interrupted(interrupt)` when it was interrupted. A timer that lost stays scheduled
-    without a waiter (a live run does not wait for it)."""
+    without a waiter (a live run does not wait for it). No stray interrupt is possible: an
+    interrupt from someone else at the same instant is either processed before the timer (which
+    it cancels) or after the timer's own interrupt, which simpy processes right after the timer."""
 
     __slots__ = ("event", "expired", "callbacks", "timer")
 
