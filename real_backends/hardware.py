@@ -4,10 +4,15 @@ pyghmi, or libvirt for `VM` power management) and the boot endpoint.
 Rules: it needs a World on a LiveEnvironment (twin.kernel.live); it starts the boot endpoint at
 construction and stops it, and closes BMC sessions, when the environment closes. A lab run binds
 the boot endpoint on the port the lab's guests were defined with (`for_lab`, from lab.json).
+Ports do not bound their calls: the conductor does, once, with the scenario's
+`ipmi_call_timeout_s` (twin/workflows/power.py); the IPMI client's own give-up time
+(`IpmiOptions.timeout_s`) is set from the same figure when `timing` is given (the runs pass
+the scenario's), so there is one source.
 """
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from twin.errors import BmcError, TwinError
@@ -47,14 +52,15 @@ class _UnsupportedPort:
 class LiveHardware:
     def __init__(self, world, nodes=(), *, boot_host: str = "127.0.0.1", boot_port: int = 0,
                  ipmi: IpmiOptions | None = None, libvirt_uri: str | None = None,
-                 libvirt_timeout_s: float = 30.0):
+                 timing=None):
         if not isinstance(world.env, LiveEnvironment):
             raise TypeError("LiveHardware needs a World on a LiveEnvironment (twin.kernel.live.make_live_world)")
         self.world = world
         self.env = world.env
         self.ipmi = ipmi or IpmiOptions()
+        if timing is not None:  # the scenario's Timing: the one source of the bound on a call
+            self.ipmi = replace(self.ipmi, timeout_s=timing.ipmi_call_timeout_s)
         self.libvirt_uri = libvirt_uri
-        self.libvirt_timeout_s = libvirt_timeout_s
         self._ports: dict[Node, object] = {}
         self.boot = BootEndpoint(world, nodes, host=boot_host, port=boot_port).start()
         self.env.on_close(self.close)
@@ -81,7 +87,7 @@ class LiveHardware:
             self.boot.add_node(node)
             kind = node.bmc.kind
             if kind == PowerKind.VM:
-                port = LibvirtBmcPort(self.env, node, self.libvirt_uri, self.libvirt_timeout_s)
+                port = LibvirtBmcPort(self.env, node, self.libvirt_uri)
             elif kind == PowerKind.MOONSHOT:
                 port = _UnsupportedPort(self.env, node, "bridged IPMI (HP Moonshot transit/target) is not "
                                                         "supported by the live backend")

@@ -1,16 +1,17 @@
 """LiveBmcPort: the kernel's BmcPort for a node with an IPMI BMC, on a LiveEnvironment.
 
 Rules: every method returns an event at once (never blocks the loop); each call is ONE IPMI
-command run in the environment's thread pool and bounded by `IpmiOptions.timeout_s`; failures
-are BmcErrors naming node and BMC address (see client.py). Polling, retries and spacing are the
-conductor's (twin/workflows/power.py).
+command run in the environment's thread pool (`call_blocking`); failures are BmcErrors naming
+node and BMC address (see client.py). The port does not bound the call: the conductor does, once
+(twin/workflows/power.py, `ipmi_call_timeout_s`), as it also polls, retries and spaces commands;
+a call that outlives that bound finishes in its thread (the client gives up by itself within
+`IpmiOptions.timeout_s`, which LiveHardware sets from the same timing) and is dropped.
 """
 from __future__ import annotations
 
 from twin.inventory.model import Node
 from twin.kernel.ports import BootDevice, PowerAction
 
-from real_backends.bounded import bounded_call
 from real_backends.ipmi.client import IpmiClient, IpmiOptions
 
 
@@ -23,16 +24,14 @@ class LiveBmcPort:
 
     def power(self, action: PowerAction):
         action = PowerAction(action)
-        return bounded_call(self.env, self.node, f"power {action.value}", self.options.timeout_s,
-                            self.client.power, action.value)
+        return self.env.call_blocking(self.client.power, action.value)
 
     def power_state(self):
-        return bounded_call(self.env, self.node, "power status", self.options.timeout_s, self.client.power_state)
+        return self.env.call_blocking(self.client.power_state)
 
     def set_boot_device(self, device: BootDevice, persistent: bool):
         device = BootDevice(device)
-        return bounded_call(self.env, self.node, f"bootdev {device.value}", self.options.timeout_s,
-                            self.client.set_boot_device, device.value, bool(persistent))
+        return self.env.call_blocking(self.client.set_boot_device, device.value, bool(persistent))
 
     def close(self) -> None:
         self.client.close()

@@ -24,8 +24,6 @@ from twin.errors import BmcError
 from twin.inventory.model import Node
 from twin.kernel.ports import BootDevice, PowerAction
 
-from real_backends.bounded import bounded_call
-
 QEMU_NS = "http://libvirt.org/schemas/domain/qemu/1.0"
 _BOOT_DEV = {"pxe": "network", "disk": "hd"}
 ET.register_namespace("qemu", QEMU_NS)  # keep the qemu: prefix when a definition is rewritten
@@ -200,26 +198,22 @@ class LibvirtPower:
 
 
 class LibvirtBmcPort:
-    """The kernel's BmcPort for a `VM` node: libvirt calls in the thread pool, bounded in time."""
+    """The kernel's BmcPort for a `VM` node: libvirt calls in the thread pool. Not bounded here:
+    the conductor bounds every command once (twin/workflows/power.py, `ipmi_call_timeout_s`)."""
 
-    def __init__(self, env, node: Node, uri: str | None = None, timeout_s: float = 30.0):
+    def __init__(self, env, node: Node, uri: str | None = None):
         self.env = env
         self.node = node
-        self.timeout_s = timeout_s
         self.backend = LibvirtPower(node, uri)
 
     def power(self, action: PowerAction):
-        action = PowerAction(action)
-        return bounded_call(self.env, self.node, f"power {action.value}", self.timeout_s,
-                            self.backend.power, action.value)
+        return self.env.call_blocking(self.backend.power, PowerAction(action).value)
 
     def power_state(self):
-        return bounded_call(self.env, self.node, "power status", self.timeout_s, self.backend.power_state)
+        return self.env.call_blocking(self.backend.power_state)
 
     def set_boot_device(self, device: BootDevice, persistent: bool):
-        device = BootDevice(device)
-        return bounded_call(self.env, self.node, f"bootdev {device.value}", self.timeout_s,
-                            self.backend.set_boot_device, device.value, bool(persistent))
+        return self.env.call_blocking(self.backend.set_boot_device, BootDevice(device).value, bool(persistent))
 
     def close(self) -> None:
         pass

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from twin.cloud.ha.live import BmcTargets
+from real_backends.ops import BmcTargets
 from twin.errors import InputError
 from twin.faults.validate import helion_named, stable_names
 from twin.inventory import generate_from_spec

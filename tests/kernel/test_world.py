@@ -73,3 +73,34 @@ def test_streams_are_named_reproducible_and_independent():
     assert b.get("bmc").random(3).tolist() == first  # ...does not shift this one
     assert Streams(8).get("bmc").random(3).tolist() != first
     assert a.get("bmc") is a.get("bmc")
+
+
+def test_an_interrupt_at_the_instant_the_bound_expires_wins_and_the_bound_leaves_no_stray_interrupt():
+    """Someone interrupts a process waiting in `within` at the very instant its timer fires: the
+    process gets that interrupt, handles it, and its next wait is not hit by the timer's."""
+    import simpy
+
+    from twin.kernel.rng import Streams
+    from twin.kernel.world import Interrupt, World
+
+    world = World(simpy.Environment(), Streams(1), recorder=None)
+    seen = []
+
+    def waiter():
+        try:
+            yield from world.within(world.event(), 5.0)
+        except Interrupt as i:
+            seen.append(("interrupted", i.cause, world.now))
+        yield world.timeout(10)  # the next wait: must run to its end
+        seen.append(("slept", world.now))
+
+    procs = {}
+
+    def boss():
+        yield world.timeout(5.0)  # scheduled before the waiter's bound: processed first at t = 5
+        procs["waiter"].interrupt("heat stack timeout")
+
+    world.process(boss())
+    procs["waiter"] = world.process(waiter())
+    world.run()
+    assert seen == [("interrupted", "heat stack timeout", 5.0), ("slept", 15.0)]

@@ -13,6 +13,7 @@ from twin.runs import Scenario
 pytestmark = pytest.mark.live
 
 AT_S, FOR_S, RESPONSE_S = 15.0, 20.0, 5.0
+INTERVAL_S = 5.0  # Ironic's ipmi_min_command_interval_s (the scenario's default): one conductor per BMC
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +46,8 @@ def test_the_vip_moves_to_another_controller_after_the_vrrp_takeover(drill):
     result, _ = drill
     ev = result.events
     down = ev[(ev.kind == "liveness") & (ev.subject == "controller0") & (ev.name == "down")].time_s
-    assert len(down) == 1 and AT_S < down.iloc[0] < AT_S + 6  # the BMC's power off, seen by the next poll
+    # the BMC's power off waits for the poller's slot, the next read of the conductor for the off's
+    assert len(down) == 1 and AT_S < down.iloc[0] < AT_S + 2 * INTERVAL_S + 2
     moves = result.summary["operations"]["vip"]["moves"]
     first = moves[0]
     assert (first["previous"], first["holder"]) == ("controller0", "controller1")
@@ -60,7 +62,7 @@ def test_the_api_error_window_is_bounded(drill):
     assert len(errors) > 0 and errors.time_s.min() >= AT_S
     # keystone: power-off + detection (~1-3 s) + VRRP takeover (3.6 s) + HAProxy `fall 5` (~10 s)
     assert reqs["keystone"]["error_window_s"] <= 20
-    assert errors[errors.subject == "keystone"].time_s.max() <= AT_S + 25
+    assert errors[errors.subject == "keystone"].time_s.max() <= AT_S + 2 * INTERVAL_S + 25
     assert reqs["keystone"]["success_rate"] > 0.5
 
 

@@ -1,6 +1,7 @@
 """The operator's side of a fault's end: power a node on, reboot it, redeploy it. Operator
-logic written once: it goes through the World's BMC ports (the conductor's power driver) and the
-provisioning network, so it is the same in the simulated world and on the live lab.
+logic written once: it goes through the node's one conductor in the world (twin/workflows/power.py
+`conductor`, shared with the deployment and the drills) and the provisioning network, so it is
+the same in the simulated world and on the live lab.
 
 Rules:
 - `operator_reboot` (a crashed node) and `operator_power_on` (after a graceful shutdown) act at
@@ -24,7 +25,7 @@ from twin.inventory.model import Role
 from twin.record.events import FaultEdge
 from twin.workflows import states
 from twin.workflows.node import NodeTask
-from twin.workflows.power import PowerDriver
+from twin.workflows.power import conductor
 
 MIN_RETRY_S = 60.0
 
@@ -35,7 +36,6 @@ class Operator:
         self.release = states.release(ironic_release)
         self.nodes = {n.name: n for n in nodes}
         self.undercloud = next((n.name for n in nodes if n.role is Role.UNDERCLOUD), None)
-        self._drivers: dict[str, PowerDriver] = {}
 
     def run(self, step: str, node: str, cause: str):
         """Do one `operator_*` step (a generator to `yield from`)."""
@@ -86,9 +86,7 @@ class Operator:
         yield from self._bmc(node, cause, lambda d: d.set_power(wanted))
 
     def _bmc(self, node: str, cause: str, command):
-        driver = self._drivers.get(node)
-        if driver is None:
-            driver = self._drivers[node] = PowerDriver(self.world, self.nodes[node], self.timing)
+        driver = conductor(self.world, self.nodes[node], self.timing)
         while True:
             try:
                 return (yield from command(driver))

@@ -127,3 +127,8 @@ def helion_named(sc, nodes):
     domains = {g: rename(members) for g, members in sc.failure_domains.items()}
     return (sc.model_copy(update={"faults": faults, "failure_domains": domains}), renamed,
             {names[n.name]: n.name for n in nodes})
+
+
+#: Fault kinds a live world applies: a chassis power off through the node's BMC, then the
+#: operator's power-on through it (real_backends/ops.py `BmcTargets`).
+LIVE_KINDS = frozenset({"node_crash", "graceful_shutdown", "power_loss"})

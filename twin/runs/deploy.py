@@ -57,9 +57,10 @@ def live(sc, inventory, seed: int, backend: str, lab_dir=None, boot_bind=("127.0
 
     nodes = inventory.active
     if backend == "lab":
-        factory = lambda w: LiveHardware.for_lab(w, lab_dir, nodes)  # noqa: E731
+        factory = lambda w: LiveHardware.for_lab(w, lab_dir, nodes, timing=sc.timing)  # noqa: E731
     else:
-        factory = lambda w: LiveHardware(w, nodes, boot_host=boot_bind[0], boot_port=boot_bind[1])  # noqa: E731
+        factory = lambda w: LiveHardware(w, nodes, boot_host=boot_bind[0], boot_port=boot_bind[1],  # noqa: E731
+                                         timing=sc.timing)
     world = make_live_world(seed, Recorder(), factory)
     with world.env:
         return deploy(world, sc, nodes, seed, backend, progress)

@@ -5,7 +5,7 @@ as a drill on live hardware (power faults through the BMCs).
 Rules:
 - `operate(world, ...)` is the one operations loop for both worlds: it takes the world's
   liveness (what the HA model reads) and fault targets (what faults act on); the simulated world
-  gives both from twin/sim/ops.py, the live lab from twin/cloud/ha/live.py (BmcLiveness, BmcTargets).
+  gives both from twin/sim/ops.py, the live lab from real_backends/ops.py (BmcLiveness, BmcTargets).
 - Live, the lab's nodes take their Helion names (as in a simulated run), so a scenario written
   for the simulated cloud runs on the lab unchanged; the summary keeps the map (`live_nodes`).
   Before the clock starts, every node is powered on in a world of its own; the drill's t = 0 is
@@ -20,16 +20,15 @@ Rules:
 from __future__ import annotations
 
 from twin.cloud.ha.clients import ApiClients
-from twin.cloud.ha.live import LIVE_KINDS, POLL_S, BmcLiveness, BmcTargets
 from twin.cloud.ha.plane import REASONS, ControlPlane
 from twin.cloud.ha.summary import (
     operations_digest,
     operations_metrics,
     summarize_operations,
 )
-from twin.errors import BmcError, TwinError
+from twin.errors import TwinError
 from twin.faults.injector import FaultInjector
-from twin.faults.validate import helion_named
+from twin.faults.validate import LIVE_KINDS, helion_named
 from twin.inventory.model import Role
 from twin.kernel.sim import make_sim_world
 from twin.record.events import NodePlanned, RunMark
@@ -38,7 +37,6 @@ from twin.record.result import RunResult
 from twin.runs.kind import RunKind
 from twin.sim.hardware import SimHardware
 from twin.sim.ops import SimTargets
-from twin.workflows.power import PowerDriver
 
 SWIFT_ROLES = (Role.SWIFT, Role.SO_SWIFT_STORAGE)
 
@@ -170,33 +168,21 @@ def live_problems(loaded, sc) -> list:
     return problems
 
 
-def power_on_all(world, nodes, timing):
-    """Power every node on through its BMC (concurrently); {node: up} as the BMCs then report."""
-    def one(node):
-        driver = PowerDriver(world, node, timing)
-        try:
-            yield from driver.set_power("on")
-            return (yield from driver.power_state()) == "on"
-        except BmcError:
-            return False
-
-    procs = {n.name: world.process(one(n)) for n in nodes}
-    yield world.all_of(procs.values())
-    return {name: bool(p.value) for name, p in procs.items()}
-
-
 def live(sc, inventory, seed: int, backend: str = "lab", lab_dir=None, boot_bind=("127.0.0.1", 0),
-         progress: bool = False, poll_s: float = POLL_S) -> RunResult:
-    """An operations run (a drill) on live hardware; a RunResult like a simulated one."""
+         progress: bool = False, poll_s: float | None = None) -> RunResult:
+    """An operations run (a drill) on live hardware; a RunResult like a simulated one. The live
+    adapters (BmcLiveness, BmcTargets, power_on_all) are in real_backends/ops.py; `poll_s`: how
+    often the liveness probes every BMC (default there)."""
     from real_backends.hardware import LiveHardware
+    from real_backends.ops import POLL_S, BmcLiveness, BmcTargets, power_on_all
     from twin.kernel.live import make_live_world
 
     sc, nodes, names = _helion_named(sc, inventory.active)
 
     def hardware(w):
         if backend == "lab":
-            return LiveHardware.for_lab(w, lab_dir, nodes)
-        return LiveHardware(w, nodes, boot_host=boot_bind[0], boot_port=boot_bind[1])
+            return LiveHardware.for_lab(w, lab_dir, nodes, timing=sc.timing)
+        return LiveHardware(w, nodes, boot_host=boot_bind[0], boot_port=boot_bind[1], timing=sc.timing)
 
     bring_up = make_live_world(seed, Recorder(), hardware)
     with bring_up.env:
@@ -207,7 +193,7 @@ def live(sc, inventory, seed: int, backend: str = "lab", lab_dir=None, boot_bind
 
     world = make_live_world(seed, Recorder(), hardware)
     with world.env:
-        liveness = BmcLiveness(world, nodes, sc.timing, poll_s, initial=up)
+        liveness = BmcLiveness(world, nodes, sc.timing, POLL_S if poll_s is None else poll_s, initial=up)
         targets = BmcTargets(world, liveness, nodes, sc.timing)
         liveness.start()
         result = operate(world, sc, nodes, liveness, targets, seed, backend, progress)

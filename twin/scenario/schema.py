@@ -8,6 +8,8 @@ whole `Scenario` (with each run kind's sections) is composed in twin/runs/scenar
 """
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, model_validator
 
 from twin.scenario.base import SectionModel

@@ -26,32 +26,46 @@ class SimBmc:
     # --- BmcPort ------------------------------------------------------------------------
     def power(self, action: PowerAction):
         action = PowerAction(action)
-        changes = not (action is PowerAction.ON and self.machine.power == "on"
-                       or action is PowerAction.OFF and self.machine.power == "off")
-        return self._command(lambda: self.machine.apply_power(action), self._power_latency if changes else None)
+        power = self.machine.power
+        changes = not (action is PowerAction.ON and power == "on" or action is PowerAction.OFF and power == "off")
+        return self._command(self.machine.apply_power, (action,), self._power_latency if changes else None)
 
     def power_state(self):
-        return self._command(lambda: self.machine.power)
+        return self._command(self._read_power, (), None, answers=True)
 
     def set_boot_device(self, device: BootDevice, persistent: bool):
-        return self._command(lambda: self.machine.set_boot_device(BootDevice(device), persistent))
+        return self._command(self.machine.set_boot_device, (BootDevice(device), persistent))
 
     # --- the model ----------------------------------------------------------------------
-    def _command(self, effect, latency=None):
-        env = self.world.env
-        done = env.event()
-        if self._faults.active(self.node.name, "bmc_no_answer", env.now):
-            return done  # never answers: the caller's timeout fires
-        start = max(env.now, self._busy_until)
-        self._busy_until = start + (latency or self._latency).sample(self._rng)
-        wrong_password = self._faults.active(self.node.name, "bmc_wrong_credentials", env.now)
+    def _read_power(self) -> str:
+        return self.machine.power
 
-        def complete(_event):
+    def _command(self, effect, args, latency=None, answers=False):
+        """One command: `effect(*args)` lands on the machine when it completes. A command whose
+        answer is only "done" is the completion timer itself (one event); one that answers a
+        value, or fails, is an event succeeded (or failed) by that timer."""
+        env = self.world.env
+        now = env.now
+        wrong_password = None
+        faults = self._faults
+        if faults.any:
+            if faults.active(self.node.name, "bmc_no_answer", now):
+                return env.event()  # never answers: the caller's timeout fires
+            wrong_password = faults.active(self.node.name, "bmc_wrong_credentials", now)
+        start = self._busy_until if self._busy_until > now else now
+        self._busy_until = start + (latency or self._latency).sample(self._rng)
+        timer = env.timeout(self._busy_until - now)
+        if not (answers or wrong_password):
+            timer.callbacks.append(lambda _timer: effect(*args))
+            return timer
+        done = env.event()
+
+        def complete(_timer):
             if wrong_password:
                 done.fail(BmcError(self.node.name, self.node.bmc.endpoint, "credentials",
                                    "unable to establish IPMI v2 / RMCP+ session (user or password rejected)"))
             else:
-                done.succeed(effect())
+                done.succeed(effect(*args))
 
-        env.timeout(self._busy_until - env.now).callbacks.append(complete)
+        timer.callbacks.append(complete)
         return done

@@ -28,6 +28,7 @@ class FaultBook:
             if f.kind in LOOKUP_KINDS and f.node is not None and not getattr(f, "stochastic", False):
                 self._by_node[f.node].append(f)
         self._conditions: dict[tuple[str, str], int] = {}
+        self.any = bool(self._by_node)  # False: no lookup can find anything (the fast path)
 
     def active(self, node: str, kind: str, now: float):
         """The active fault of this kind on this node (a Fault, or True for a set condition), or None."""
@@ -47,3 +48,4 @@ class FaultBook:
             self._conditions[key] = count
         else:
             self._conditions.pop(key, None)
+        self.any = bool(self._by_node or self._conditions)

@@ -1,5 +1,6 @@
 """Faults on simulated hardware, and the liveness the HA model reads from it: the simulated
-world's `FaultTargets` (twin/faults/effects.py) and `Liveness` (twin/cloud/ha/liveness.py).
+world's `FaultTargets` (twin/faults/effects.py) and `Liveness` (twin/cloud/ha/liveness.py),
+mirrored on live hardware by real_backends/ops.py. It imports no service model.
 
 Rules:
 - Node faults act on the SimMachine: a crash kills the OS (power stays on), a power loss cuts
@@ -14,8 +15,8 @@ Rules:
 """
 from __future__ import annotations
 
-from twin.cloud.ha.liveness import Watchers
 from twin.kernel.ports import PowerAction
+from twin.kernel.watchers import Watchers
 from twin.record.events import NodeLiveness
 
 PSEUDO_NODES = ("seed",)

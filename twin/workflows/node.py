@@ -20,7 +20,7 @@ from twin.kernel.ports import BootDevice
 from twin.kernel.world import Interrupt, WaitTimeout
 from twin.record.events import NodeEnrolled, NodeFailed
 from twin.workflows import states
-from twin.workflows.power import PowerDriver
+from twin.workflows.power import conductor
 
 
 class NodeTask:
@@ -29,7 +29,7 @@ class NodeTask:
     def __init__(self, world, node, timing, ironic: str, release: states.IronicRelease = states.JUNO):
         self.world, self.node, self.timing, self.ironic = world, node, timing, ironic
         self.release = release
-        self.power = PowerDriver(world, node, timing)
+        self.power = conductor(world, node, timing)  # shared with every other user of this BMC
         self.state: states.ProvisionState | None = None
         self.maintenance = False
         self.cause = ""

@@ -2,22 +2,33 @@
 the kernel's BmcPort, for both worlds.
 
 Rules:
-- Commands to one BMC are at least `ipmi_min_command_interval_s` apart (faster "may crash the
-  BMC"); the interval is kept per BMC, across everything the conductor does to it.
+- One driver per node per world (`conductor`): the deployment, the operator's repairs, a live
+  drill's fault targets and the liveness poller all command a BMC through the same driver, so
+  Ironic's per-BMC minimum command interval holds across all of them.
+- Commands to one BMC start at least `ipmi_min_command_interval_s` apart (faster "may crash the
+  BMC"): a command reserves the next free slot before it waits for it, so concurrent users of
+  one driver queue up instead of sending together.
+- This is the one bound on a command: `ipmi_call_timeout_s` (the scenario's timing). Ports and
+  backends do not bound calls themselves; a live call that outlives the bound finishes in its
+  thread and its late result is dropped.
 - A command that times out or cannot reach its BMC is retried with growing back-off until
   `ipmi_retry_timeout_s` has passed; wrong credentials are not retried (they will not improve).
+  A probe (`probe_power_state`, the liveness poller's read) is one attempt, never retried.
 - A power command is sent once, then the power state is polled with sleeps 1, 1, 4, 9, 16...
   seconds until it reads as wanted, and fails after `power_timeout_s`.
-- Every command is recorded (BmcCall) with its outcome and latency, never with a password.
+- Every command is recorded (BmcCall) with its outcome and latency, never with a password; every
+  power state read is told to the driver's `observers` (a live liveness learns from them).
 """
 from __future__ import annotations
 
 from twin.errors import BmcError
 from twin.kernel.ports import BootDevice, PowerAction
-from twin.kernel.world import WaitTimeout
+from twin.kernel.world import Bound, Interrupt, WaitTimeout
 from twin.record.events import BmcCall
 
 RETRYABLE = frozenset({"timeout", "unreachable"})
+POWER_ACTION = {"on": PowerAction.ON, "off": PowerAction.OFF}
+POWER_COMMAND = {"on": "power_on", "off": "power_off"}  # as BmcCall names them
 
 
 def poll_sleeps():
@@ -28,25 +39,51 @@ def poll_sleeps():
         k += 1
 
 
+def conductor(world, node, timing) -> PowerDriver:
+    """The node's one power driver in `world`, created on first use (rules above)."""
+    driver = world.conductors.get(node.name)
+    if driver is None:
+        driver = world.conductors[node.name] = PowerDriver(world, node, timing)
+    elif driver.timing is not timing and driver.timing != timing:
+        raise ValueError(f"{node.name}: one world, one timing: its conductor already runs with another")
+    return driver
+
+
 class PowerDriver:
     def __init__(self, world, node, timing):
         self.world, self.node, self.timing = world, node, timing
         self.port = world.bmc(node)
-        self._last_command = None
+        self._next_slot = float("-inf")  # the earliest start of the next command
+        self.observers: list = []  # callables(state: "on" | "off"), told every power state read
 
-    def _command(self, name: str, issue):
-        """One IPMI command, spaced, bounded and retried as the rules above say."""
+    def _command(self, name: str, issue, args=(), retry: bool = True, observe: bool = False, after: float = 0.0):
+        """One IPMI command `issue(*args)`, spaced, bounded and retried as the rules above say,
+        sent no earlier than `after` seconds from now (a poll's sleep: the sleep and the wait for
+        the BMC's next slot are one timer). One generator level per command: the hot path of a
+        simulated deployment."""
         world, env, t = self.world, self.world.env, self.timing
         deadline = env.now + t.ipmi_retry_timeout_s
         backoff = 1.0
         while True:
-            if self._last_command is not None:
-                wait = self._last_command + t.ipmi_min_command_interval_s - env.now
-                if wait > 0:
-                    yield env.timeout(wait)
-            start = self._last_command = env.now
+            now = env.now
+            earliest = now + after
+            after = 0.0
+            slot = self._next_slot if self._next_slot > earliest else earliest  # reserve the next free slot
+            self._next_slot = slot + t.ipmi_min_command_interval_s
+            if slot > now:
+                yield env.timeout(slot - now)
+            start = env.now
+            event = issue(*args)
+            bound = Bound(env, event, t.ipmi_call_timeout_s)  # World.within, inlined (hot path)
             try:
-                value = yield from world.within(issue(), t.ipmi_call_timeout_s)
+                try:
+                    value = yield event
+                except Interrupt as interrupt:
+                    bound.interrupted(interrupt)
+                except BaseException:
+                    bound.cancel()
+                    raise
+                bound.cancel()
             except WaitTimeout:
                 error = BmcError(self.node.name, self.node.bmc.endpoint, "timeout",
                                  f"no answer within {t.ipmi_call_timeout_s:g} s")
@@ -54,10 +91,13 @@ class PowerDriver:
                 error = e
             else:
                 world.record(BmcCall(self.node.name, name, "ok", env.now - start))
+                if observe:
+                    for observer in self.observers:
+                        observer(value)
                 return value
             world.record(BmcCall(self.node.name, name, error.reason, env.now - start))
-            if error.reason not in RETRYABLE or env.now + backoff >= deadline:
-                if error.reason in RETRYABLE:
+            if not retry or error.reason not in RETRYABLE or env.now + backoff >= deadline:
+                if retry and error.reason in RETRYABLE:
                     raise BmcError(error.node, error.address, error.reason,
                                    f"{error.detail}; gave up after {t.ipmi_retry_timeout_s:g} s of retries")
                 raise error
@@ -65,25 +105,31 @@ class PowerDriver:
             backoff = min(backoff * 2, 10.0)
 
     def power_state(self):
-        return (yield from self._command("power_status", self.port.power_state))
+        return self._command("power_status", self.port.power_state, observe=True)
 
+    def probe_power_state(self):
+        """One power status read, not retried: the state, or None when the BMC did not answer."""
+        try:
+            return (yield from self._command("power_status", self.port.power_state, retry=False, observe=True))
+        except BmcError:
+            return None
+
+    # --- commands: each returns a generator to `yield from` ------------------------------
     def set_boot_device(self, device: BootDevice, persistent: bool):
         name = f"boot_{device.value}{'_persistent' if persistent else ''}"
-        yield from self._command(name, lambda: self.port.set_boot_device(device, persistent))
+        return self._command(name, self.port.set_boot_device, (device, persistent))
 
     def set_power(self, wanted: str):
         """Bring the node to power `wanted` ("on", "off", or "reboot": off then on, as Ironic's
         ipmitool driver reboots)."""
-        world = self.world
+        world, command, port = self.world, self._command, self.port
         for target in (("off", "on") if wanted == "reboot" else (wanted,)):
-            action = PowerAction.ON if target == "on" else PowerAction.OFF
-            yield from self._command(f"power_{target}", lambda: self.port.power(action))
+            yield from command(POWER_COMMAND[target], port.power, (POWER_ACTION[target],))
             deadline = world.now + self.timing.power_timeout_s
             for sleep in poll_sleeps():
                 sleep = min(sleep, deadline - world.now)
                 if sleep <= 0:
                     raise BmcError(self.node.name, self.node.bmc.endpoint, "power_timeout",
                                    f"power did not turn {target} within {self.timing.power_timeout_s:g} s")
-                yield world.timeout(sleep)
-                if (yield from self.power_state()) == target:
+                if (yield from command("power_status", port.power_state, observe=True, after=sleep)) == target:
                     break

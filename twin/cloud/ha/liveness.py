@@ -1,7 +1,7 @@
 """What the HA model reads from a world: which nodes are up, who can reach whom, which services
 run, and a call after every change. Simulated hardware implements it (twin/sim/ops.py: machine
 power and boot plus fault effects); the live lab implements it by polling power states through
-the BMCs (twin/cloud/ha/live.py).
+the BMCs (real_backends/ops.py). Both keep their watch list with twin/kernel/watchers.py.
 
 Rules:
 - Queries are instant and side-effect free; they describe the world *now*.
@@ -33,16 +33,3 @@ class Liveness(Protocol):
 
     def watch(self, callback: Callable[[str], None]) -> None: ...
 
-
-class Watchers:
-    """The watch list a Liveness implementation keeps (a mixin)."""
-
-    def __init__(self):
-        self._watchers: list[Callable[[str], None]] = []
-
-    def watch(self, callback: Callable[[str], None]) -> None:
-        self._watchers.append(callback)
-
-    def changed(self, cause: str) -> None:
-        for callback in self._watchers:
-            callback(cause)

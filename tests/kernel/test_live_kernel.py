@@ -3,12 +3,17 @@ time, failures, interrupts and World.within. No lab needed (plain threads and sl
 run everywhere; tolerances are generous because this is not a benchmark."""
 from __future__ import annotations
 
+import ast
+import inspect
+import os
+import sys
 import threading
 import time
 
 import pytest
 import simpy
 
+import twin.kernel.live
 from twin.kernel.live import LiveEnvironment, make_live_world
 from twin.kernel.world import Interrupt, WaitTimeout
 from twin.record.recorder import Recorder
@@ -225,4 +230,49 @@ def test_run_does_not_sleep_through_timers_nobody_waits_for():
         env.run()  # until nothing can happen any more
         assert proc.value == "done"
         assert time.monotonic() - start < 2.0
-        assert len(env._queue) == 1  # the 1800 s timer is still scheduled, just not slept through
+        assert 1799 < env.peek() < 1801  # the 1800 s timer is still scheduled, just not slept through
+
+
+def test_the_live_kernel_uses_no_private_simpy_name():
+    """Public simpy API only: no `._name` attribute anywhere in the module (the environment is a
+    simpy object, so even its own state goes by public names), and no private simpy import."""
+    tree = ast.parse(inspect.getsource(twin.kernel.live))
+    private = sorted({f"line {node.lineno}: .{node.attr}" for node in ast.walk(tree)
+                      if isinstance(node, ast.Attribute) and node.attr.startswith("_")
+                      and not (node.attr.startswith("__") and node.attr.endswith("__"))})
+    assert private == []
+    imported = [alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                and (node.module or "").startswith("simpy") for alias in node.names]
+    assert imported and not [name for name in imported if name.startswith("_")]
+
+
+def test_the_live_kernel_runs_on_an_environment_whose_private_state_is_out_of_reach():
+    """The same kernel on top of a simpy Environment that refuses every private read or write
+    from outside simpy's own code: a live run (timers, a blocking call, an external event) works."""
+    class Guarded(LiveEnvironment):
+        def __getattribute__(self, name):
+            if name.startswith("_") and not name.startswith("__") and not _called_from_simpy():
+                raise AssertionError(f"private simpy attribute {name} used outside simpy")
+            return super().__getattribute__(name)
+
+    with Guarded() as env:
+        ev = env.external_event()
+
+        def other_thread():
+            time.sleep(0.05)
+            env.post(env.trigger_external, ev, "posted")
+
+        threading.Thread(target=other_thread, daemon=True).start()
+
+        def flow():
+            got = yield env.call_blocking(lambda: "called")
+            yield env.timeout(0.05)
+            return got, (yield ev)
+
+        proc = env.process(flow())
+        assert env.run(until=proc) == ("called", "posted")
+
+
+def _called_from_simpy() -> bool:
+    caller = sys._getframe(2).f_code.co_filename  # the frame that asked for the attribute
+    return f"{os.sep}simpy{os.sep}" in caller
