@@ -19,7 +19,7 @@ Rules:
   its OS or its mains; the mains coming back changes nothing (a BIOS that stays off after power
   loss), and the operator powers the node on through its BMC (twin/faults/repair.py), as in the
   simulated world. Other kinds cannot be applied to live nodes and are refused before the run
-  (twin/faults/validate.py `live_fault_problems`).
+  (the run kind's `live_problems`, twin/runs/operations.py).
 - Nothing here needs a live world: on a SimWorld the same classes drive simulated BMCs (which is
   how the command interval across a drill is tested without a lab).
 """
