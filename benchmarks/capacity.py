@@ -96,30 +96,25 @@ def pattern(run):
 
 
 def floor_callbacks(times, lives) -> float:
-    env = simpy.Environment()
-    count = [0]
-
-    def leave(event):
-        count[0] -= 1
-
-    def arrivals():
-        for t, life in zip(times, lives):
-            delay = t - env.now
-            yield env.timeout(delay if delay > 0 else 0.0)
-            if life >= 0:
-                count[0] += 1
-                env.timeout(life).callbacks.append(leave)
-
-    env.process(arrivals())
-    return _timed_run(env)
+    """The floor with each VM's end as a bare timer callback."""
+    return _floor(times, lives, lambda env, life, leave: env.timeout(life).callbacks.append(lambda _e: leave()))
 
 
 def floor_processes(times, lives) -> float:
+    """The floor with each VM as a simpy process (one more event per VM)."""
+    def vm(env, life, leave):
+        yield env.timeout(life)
+        leave()
+
+    return _floor(times, lives, lambda env, life, leave: env.process(vm(env, life, leave)))
+
+
+def _floor(times, lives, start_vm) -> float:
+    """Arrivals at `times`, each a VM living `lives[i]` (negative: refused), counted in and out."""
     env = simpy.Environment()
     count = [0]
 
-    def vm(life):
-        yield env.timeout(life)
+    def leave():
         count[0] -= 1
 
     def arrivals():
@@ -128,7 +123,7 @@ def floor_processes(times, lives) -> float:
             yield env.timeout(delay if delay > 0 else 0.0)
             if life >= 0:
                 count[0] += 1
-                env.process(vm(life))
+                start_vm(env, life, leave)
 
     env.process(arrivals())
     return _timed_run(env)

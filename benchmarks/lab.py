@@ -110,7 +110,7 @@ def main() -> int:
         print(f"{'deployment (outcome ' + d['outcome'] + ')':<34}{run_s:>8.1f} s")
         print(f"{'total':<34}{up_s + run_s:>8.1f} s")
         steps = node_steps(result.events)
-        print(f"per-node step medians: " + ", ".join(
+        print("per-node step medians: " + ", ".join(
             f"{s} {steps[steps.step == s].duration_s.median():.1f} s" for s in ("register", "pxe_boot", "reboot",
                                                                                "local_boot", "deploy")))
 

@@ -22,19 +22,17 @@ Usage: .venv/bin/python benchmarks/operations.py [--replications N]
 from __future__ import annotations
 
 import argparse
-import gc
-import random
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import simpy
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from floors import failure_repair_floor as bare_simpy  # noqa: E402  (benchmarks/floors.py)
 from twin.kernel.sim import make_sim_world  # noqa: E402
 from twin.record.recorder import Recorder  # noqa: E402
 from twin.runs import (
@@ -90,26 +88,6 @@ def model_run(path: Path, seed: int):
     return elapsed, events, per_unit, len(starts)
 
 
-def bare_simpy(per_unit: list[int], horizon_s: float, seed: int = 1) -> float:
-    """The floor: one process per unit, alternating failure/repair timeouts, the same counts."""
-    rng = random.Random(seed)
-    env = simpy.Environment()
-
-    def unit(failures: int):
-        gap = horizon_s / (failures + 1)
-        for _ in range(failures):
-            yield env.timeout(rng.expovariate(1 / gap))
-            yield env.timeout(rng.expovariate(1 / 3600.0))
-
-    for failures in per_unit:
-        env.process(unit(failures))
-    gc.disable()
-    try:
-        t0 = time.perf_counter()
-        env.run(until=horizon_s * 10)
-        return time.perf_counter() - t0
-    finally:
-        gc.enable()
 
 
 def main() -> int:

@@ -20,13 +20,11 @@ from __future__ import annotations
 
 import argparse
 import gc
-import random
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-import simpy
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -34,6 +32,7 @@ sys.path.insert(0, str(REPO / "tests" / "vsa"))
 
 from vsa_harness import vsa_world  # the test harness builds the world
 
+from floors import failure_repair_floor as bare_simpy  # noqa: E402  (benchmarks/floors.py)
 from twin.cloud.vsa.metrics import vsa_metrics
 
 YEAR = 365 * 86400.0
@@ -75,25 +74,6 @@ def loop_only(seed: int, with_vsa: bool):
     return elapsed, next(run.world.env._eid), per_unit, len(starts)
 
 
-def bare_simpy(per_unit: list[int], horizon_s: float, seed: int = 1) -> float:
-    rng = random.Random(seed)
-    env = simpy.Environment()
-
-    def unit(failures: int):
-        gap = horizon_s / (failures + 1)
-        for _ in range(failures):
-            yield env.timeout(rng.expovariate(1 / gap))
-            yield env.timeout(rng.expovariate(1 / 3600.0))
-
-    for failures in per_unit:
-        env.process(unit(failures))
-    gc.disable()
-    try:
-        t0 = time.perf_counter()
-        env.run(until=horizon_s * 10)
-        return time.perf_counter() - t0
-    finally:
-        gc.enable()
 
 
 def main() -> int:
