@@ -16,7 +16,7 @@ from collections import Counter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from twin.cloud.ha.operations import Operations
+from twin.runs.operations import Operations
 from twin.faults.validate import helion_named
 from twin.inventory import generate_from_spec
 from twin.kernel.sim import make_sim_world

@@ -6,7 +6,7 @@ import pytest
 from conftest import build
 
 from real_backends.ops import BmcLiveness, BmcTargets
-from twin.cloud.ha.operations import operate
+from twin.runs.operations import operate
 from twin.faults.validate import helion_named
 from twin.kernel.sim import make_sim_world
 from twin.record.recorder import Recorder
