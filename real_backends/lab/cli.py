@@ -11,10 +11,12 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import signal
 import sys
 
 from twin.errors import TwinError
 
+from real_backends.lab import owners
 from real_backends.lab.lab import DEFAULT_BMC_PORT, Declared, Lab
 
 
@@ -74,6 +76,8 @@ def _up(args) -> int:
 
 
 def _status(args) -> int:
+    for name in owners.reap_stale():
+        print(f"lab {name}: its owner process is gone; taken down", file=sys.stderr)
     status = Lab(args.name).status()
     _print_status(status, args.json)
     return 0 if status["exists"] else 1
@@ -88,7 +92,11 @@ def _down(args) -> int:
 
 
 def run(handler, args) -> int:
-    """Call a handler; a TwinError is one line on stderr and exit code 1."""
+    """Call a handler; a TwinError is one line on stderr and exit code 1; SIGTERM is Ctrl-C."""
+    def terminate(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, terminate)
     try:
         return handler(args)
     except TwinError as exc:
@@ -97,6 +105,8 @@ def run(handler, args) -> int:
     except KeyboardInterrupt:
         print("twin lab: interrupted (run 'lab down' to remove a half-made lab)", file=sys.stderr)
         return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def main(argv: list[str] | None = None) -> int:
