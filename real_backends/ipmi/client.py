@@ -274,6 +274,16 @@ class _Command(Op):
         self.relogged = False
         self.session = None
 
+    def later(self, delay_s: float, fn) -> None:
+        """Continue with `fn` on the IPMI thread after `delay_s`; whatever it raises fails this op."""
+        def step():
+            try:
+                fn()
+            except Exception as exc:  # noqa: BLE001 - classified by the caller (_run)
+                self.fail(exc)
+
+        IPMI_LOOP.later(delay_s, step)
+
     def start(self) -> None:
         session = self.client._usable_session()
         if session is None:
@@ -297,7 +307,7 @@ class _Command(Op):
             self._lost()
             return
         if session._isincommand():  # a keep-alive in flight: ask again shortly
-            IPMI_LOOP.later(0.02, self._send)
+            self.later(0.02, self._send)
             return
         netfn, command, data = self.requests[len(self.answers)]
         session.raw_command(netfn=netfn, command=command, data=data, callback=self._answered)
@@ -317,7 +327,7 @@ class _Command(Op):
         if code == NODE_BUSY:
             if time.monotonic() + client.options.busy_retry_s < self.deadline:
                 log.info("node %s: BMC %s: busy (0xC0); asking again", client.node, client.bmc.endpoint)
-                IPMI_LOOP.later(client.options.busy_retry_s, self._send)
+                self.later(client.options.busy_retry_s, self._send)
                 return
             self.fail(BmcError(client.node, client.bmc.endpoint, "timeout",
                                f"{self.what}: the BMC stayed busy (completion code 0xC0) for "
@@ -328,7 +338,7 @@ class _Command(Op):
             return
         self.answers.append(response)
         if len(self.answers) < len(self.requests):
-            IPMI_LOOP.later(0, self._send)  # not from inside pyghmi's packet handler (see _open)
+            self.later(0, self._send)  # not from inside pyghmi's packet handler (see _open)
             return
         try:
             self.finish(self.result(self.answers))
@@ -342,7 +352,7 @@ class _Command(Op):
             self.fail(self.client._no_answer(self.what))
             return
         self.relogged = True
-        self.client._login(self, self._logged_in)
+        self.later(0, lambda: self.client._login(self, self._logged_in))
 
     def expire(self) -> None:
         self.client._drop_session()
@@ -465,12 +475,12 @@ class IpmiClient:
                 return
             session = holder.get("session")
             if session is None:  # pyghmi called back from inside the constructor
-                IPMI_LOOP.later(0, lambda: logged_on(parameter))
+                op.later(0, lambda: logged_on(parameter))
                 return
             if "error" in parameter:
                 error = str(parameter["error"])
                 if fallback and RAKP2_MISMATCH in error:
-                    self._open(op, then, 3, False)
+                    op.later(0, lambda: self._open(op, then, 3, False))
                     return
                 self._drop_session()
                 op.fail(self._classify(op.what, pyghmi_exc.IpmiException(error)))
@@ -481,7 +491,7 @@ class IpmiClient:
                 log.info("node %s: BMC %s: cipher suite 17 not accepted, using suite 3", self.node, self.bmc.endpoint)
             # Continue after pyghmi's packet handler returns: it still books the answered
             # request after calling back, and would drop the answer to one sent from inside it.
-            IPMI_LOOP.later(0, lambda: then(session))
+            op.later(0, lambda: then(session))
 
         session = cls(bmc=self.bmc.address, userid=user, password=password, port=self.bmc.port,
                       privlevel=self.options.privilege, onlogon=logged_on)
@@ -493,7 +503,7 @@ class IpmiClient:
             if session.logging:
                 session.logonwaiters.append(logged_on)
             else:
-                IPMI_LOOP.later(0, lambda: logged_on({"success": True}))
+                op.later(0, lambda: logged_on({"success": True}))
 
     def _login_bound(self) -> float:
         """How long a login may keep restarting: well inside the bound on the call, so that the

@@ -4,7 +4,7 @@ Why: pyghmi (1.6.x) keeps its sessions in process-wide tables guarded by two glo
 it takes in opposite orders from different code paths (`send_payload` holds the keep-alive lock
 and then takes the waiting-sessions lock; `wait_for_rsp` -> `_timedout` -> `_mark_broken` does
 the reverse), and its synchronous calls wait inside one another's packet processing. Called from
-a thread pool, it can deadlock or wait for ever (docs/live.md, "pyghmi and threads"). Called
+a thread pool, it can deadlock or wait for ever (real_backends/lab/README.md, "The IPMI client and threads"). Called
 from one thread, with its asynchronous interface (`onlogon=`, `raw_command(callback=)`), its
 locks are only ever taken by that thread and pyghmi's own I/O thread (which takes neither), so
 neither can happen, while commands to different BMCs still proceed at once.

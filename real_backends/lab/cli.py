@@ -35,6 +35,9 @@ def register(subparsers) -> argparse.ArgumentParser:
                     help=f"first UDP port for the virtual BMCs (default {DEFAULT_BMC_PORT}; busy ports are skipped)")
     up.add_argument("--boot-port", type=int, default=None,
                     help="TCP port on 127.0.0.1 the run's boot endpoint will use (default: chosen per lab)")
+    up.add_argument("--bmc-busy", type=float, default=None, metavar="S",
+                    help="for S seconds after each power change the BMCs refuse power commands with IPMI "
+                         "'node busy' (0xC0), as real BMCs do in a transition (default 0)")
     up.add_argument("--json", action="store_true", help="print the status as JSON")
     up.set_defaults(func=functools.partial(run, _up))
 
@@ -68,7 +71,8 @@ def _print_status(status: dict, as_json: bool) -> None:
 
 def _up(args) -> int:
     lab = Lab(args.name, args.out)
-    status = lab.up(args.nodes, bmc_port=args.bmc_port, boot_port=args.boot_port, declared=None)
+    status = lab.up(args.nodes, bmc_port=args.bmc_port, boot_port=args.boot_port, declared=None,
+                    bmc_busy_s=args.bmc_busy)
     _print_status(status, args.json)
     if not args.json:
         print(f"  inventory: {lab.dir / 'instackenv.json'} (mode 0600, holds the BMC password)")

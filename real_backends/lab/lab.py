@@ -235,15 +235,20 @@ class Lab:
 
     # --- up -----------------------------------------------------------------------------
     def up(self, nodes: int, *, bmc_port: int = DEFAULT_BMC_PORT, boot_port: int | None = None,
-           declared: Declared | None = None, owned: bool = False) -> dict:
+           declared: Declared | None = None, owned: bool = False, bmc_busy_s: float | None = None) -> dict:
         """Make (or converge on) a lab of `nodes` guests; returns `status()`. First reaps the
         labs whose owner is gone (owners.py). `owned=True` makes this process the lab's owner:
-        once it is gone, the next `up`, `status` or test session takes the lab down."""
+        once it is gone, the next `up`, `status` or test session takes the lab down.
+        `bmc_busy_s=S`: for S seconds after it starts and after each power change, each BMC
+        refuses power commands with IPMI "node busy" (0xC0), as real BMCs do during a transition
+        (set when the lab is made)."""
         from real_backends.lab import owners
 
         owners.reap_stale()
         if not 1 <= nodes <= 250:
             raise LabError(f"--nodes {nodes}: a lab has 1..250 nodes")
+        if bmc_busy_s is not None and not 0 <= bmc_busy_s <= 300:
+            raise LabError(f"--bmc-busy {bmc_busy_s:g}: a BMC stays busy 0..300 s")
         if shutil.which("qemu-system-x86_64") is None:
             raise LabError("qemu-system-x86_64 is not installed (run real_backends/lab/setup_host.sh)")
         check_private_folder(self.dir)
@@ -272,6 +277,8 @@ class Lab:
                 state["owner"] = owners.this_process()
                 self._save()
                 owners.register(self.name, self.dir, self.root, state["owner"])
+            if bmc_busy_s is not None:
+                state["bmc_busy_s"] = float(bmc_busy_s)
             declared = declared or Declared(**state.get("declared", {}))
             state["declared"] = {"cpus": declared.cpus, "memory_mib": declared.memory_mib, "disk_gib": declared.disk_gib}
             self._secrets()
@@ -441,7 +448,7 @@ class Lab:
         self._track_file(config)
         _write(config, json.dumps({"domain": entry["domain"], "port": port, "address": "127.0.0.1",
                                    "user": secret["user"], "password": secret["password"],
-                                   "uri": self.uri}) + "\n", 0o600)
+                                   "uri": self.uri, "busy_s": self._state.get("bmc_busy_s", 0)}) + "\n", 0o600)
         vconf = self.dir / "virtualbmc.conf"
         self._track_file(vconf)
         if not vconf.exists():

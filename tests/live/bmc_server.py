@@ -2,11 +2,9 @@
 with its chassis kept in memory instead of a libvirt guest, so that tests can start, kill and
 restart many BMCs in a second without guests.
 
-Usage: python tests/live/bmc_server.py PORT [--busy N]
+Usage: python tests/live/bmc_server.py PORT
   The password comes from the environment (TWIN_TEST_BMC_PASSWORD), never from argv; the user is
   "admin". It binds 127.0.0.1:PORT/udp only and prints "ready PORT" once bound.
-  --busy N: the first N chassis control commands after each power change are refused with IPMI
-  completion code 0xC0 (node busy), as a BMC in a power transition does.
 
 Rules: real IPMI over RMCP+ on loopback (pyghmi's server), nothing faked on the client's side.
 """
@@ -16,31 +14,20 @@ import os
 import signal
 import sys
 
-NODE_BUSY = 0xC0
-
 
 def main(argv: list[str]) -> int:
     port = int(argv[0])
-    busy = int(argv[argv.index("--busy") + 1]) if "--busy" in argv else 0
     from pyghmi.ipmi import bmc
 
     class MemoryBmc(bmc.Bmc):
         power = "off"
         bootdev = "default"
-        refusals_left = busy
-        refused = 0
 
         def get_power_state(self):
             return self.power
 
         def _set(self, state):
-            if self.refusals_left > 0:
-                self.refusals_left -= 1
-                self.refused += 1
-                print(f"busy {self.refused}", file=sys.stderr, flush=True)
-                return NODE_BUSY
             self.power = state
-            self.refusals_left = busy
             return 0
 
         def power_on(self):

@@ -5,6 +5,8 @@ the churn runs in a child process under one generous overall bound, the only tim
 from __future__ import annotations
 
 import json
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -24,13 +26,22 @@ OVERALL_BOUND_S = 400  # a run takes ~40 s here; a deadlock never ends
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_a_churning_fleet_never_hangs_the_client(seed):
+    # Its own process group: a hung churn is killed with every BMC server it started.
     proc = subprocess.Popen([sys.executable, str(HERE / "ipmi_churn.py"), "12", "--seed", str(seed)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=HERE.parents[1])
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=HERE.parents[1],
+                            start_new_session=True)
     try:
         out, err = proc.communicate(timeout=OVERALL_BOUND_S)
     except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
+        out = None
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # nothing of the group may outlive the test
+        except ProcessLookupError:
+            pass
+        if proc.poll() is None:
+            proc.communicate()
+    if out is None:
         pytest.fail(f"the churn did not end within {OVERALL_BOUND_S} s: the IPMI client hung")
     assert proc.returncode == 0, err[-2000:]
     result = json.loads(out.strip().splitlines()[-1])
