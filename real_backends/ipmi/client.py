@@ -372,6 +372,7 @@ class _Logout(Op):
                 session.logout()  # retry=False inside: sends, does not wait
             except Exception:  # noqa: BLE001 - a dead session needs no logout
                 log.debug("logout failed", exc_info=True)
+        self.client._drop_session()  # and a login left half-way, if any
         self.finish(None)
 
 

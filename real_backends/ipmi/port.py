@@ -1,8 +1,9 @@
 """LiveBmcPort: the kernel's BmcPort for a node with an IPMI BMC, on a LiveEnvironment.
 
 Rules: every method returns an event at once (never blocks the loop); each call is ONE IPMI
-command run in the environment's thread pool and bounded by `IpmiOptions.timeout_s`; failures
-are BmcErrors naming node and BMC address (see client.py). Polling, retries and spacing are the
+command, waited for by a thread of the environment's pool while the process's one IPMI thread
+carries it out (loop.py), bounded by `IpmiOptions.timeout_s`; failures are BmcErrors naming node
+and BMC address (see client.py), a silent BMC always as `client.no_answer`. Polling, retries and spacing are the
 conductor's (twin/workflows/power.py).
 """
 from __future__ import annotations

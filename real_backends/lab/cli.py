@@ -58,6 +58,9 @@ def _print_status(status: dict, as_json: bool) -> None:
         return
     if not status["exists"]:
         print(f"lab {status['name']}: not found")
+        for entry in owners.owned_labs():  # labs of test sessions and runs, wherever they live
+            owner = entry.get("owner") or {}
+            print(f"  owned lab {entry.get('name')} in {entry.get('dir')} (owner pid {owner.get('pid')})")
         return
     print(f"lab {status['name']}  dir {status['dir']}  boot endpoint 127.0.0.1:{status['boot_port']} "
           f"(guests: http://10.0.2.2:{status['boot_port']}/boot.ipxe)")

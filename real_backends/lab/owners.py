@@ -97,17 +97,21 @@ def reap_stale() -> list[str]:
     return reaped
 
 
-def owned_by_this_process() -> list[dict]:
-    me, result = this_process(), []
+def owned_labs() -> list[dict]:
+    """Every registered owned lab: {"name", "dir", "root", "owner"}."""
+    result = []
     folder = registry()
     for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
         try:
-            entry = json.loads(path.read_text())
+            result.append(json.loads(path.read_text()))
         except (OSError, ValueError):
             continue
-        if entry.get("owner") == me:
-            result.append(entry)
     return result
+
+
+def owned_by_this_process() -> list[dict]:
+    me = this_process()
+    return [entry for entry in owned_labs() if entry.get("owner") == me]
 
 
 def teardown_on_sigterm() -> None:

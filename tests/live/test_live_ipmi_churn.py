@@ -61,7 +61,7 @@ def test_one_message_for_a_bmc_that_does_not_answer():
         messages = set()
         for timeout_s in (1.0, 3.0):
             client = IpmiClient("n1", bmc, IpmiOptions(timeout_s=timeout_s))
-            for call in (client.power_state, lambda: client.power("on")):
+            for call in (client.power_state, lambda c=client: c.power("on")):
                 with pytest.raises(Exception) as info:
                     call()
                 messages.add(str(info.value).replace(f"{timeout_s:g} s", "T s").replace("power on", "power status"))

@@ -97,6 +97,9 @@ def test_a_lab_whose_owner_is_gone_is_reaped(sig, lab_root, tmp_path):
         pids = bmc_pids(lab.dir)
         assert len(pids) == 2 and udp_ports_in_use(ports) == ports
         assert {f"twin-{name}-0", f"twin-{name}-1"} <= set(guests())
+        listed = lab_cli("status", "--name", "other", env=env)  # the owner lives: listed, not reaped
+        assert f"owned lab {name} in {lab.dir} (owner pid {owner.pid})" in listed.stdout, listed.stdout
+        assert {f"twin-{name}-0", f"twin-{name}-1"} <= set(guests())
         owner.send_signal(sig)
         owner.wait(timeout=120)
         if sig == signal.SIGKILL:  # nothing ran in the owner: the lab is still there ...
