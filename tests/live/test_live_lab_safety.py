@@ -117,3 +117,46 @@ def test_a_lab_whose_owner_is_gone_is_reaped(sig, lab_root, tmp_path):
             owner.kill()
             owner.wait()
         Lab(name, root=lab_root).down()
+
+
+@pytest.mark.skipif(os.environ.get("TWIN_TEST_HOLD_LAB") != "1",
+                    reason="helper of test_a_test_session_stopped_by_sigterm_takes_its_lab_down")
+def test_hold_the_session_lab(lab):
+    print(f"holding {lab.name}", flush=True)
+    import time
+
+    time.sleep(600)
+
+
+def test_a_test_session_stopped_by_sigterm_takes_its_lab_down(lab_root, tmp_path):
+    """The case of issue 13 item 13: `pytest tests/live` stopped with SIGTERM (e.g. by `timeout`)
+    while its session lab exists. The session's SIGTERM handler takes the lab down."""
+    env = dict(os.environ, TWIN_TEST_HOLD_LAB="1", PYTHONPATH=str(REPO), TWIN_STATE_DIR=str(tmp_path / "state"))
+    session = subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider",
+                                f"{Path(__file__)}::test_hold_the_session_lab"],
+                               cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    name = None
+    try:
+        for line in session.stdout:
+            if line.startswith("holding "):
+                name = line.split()[1]
+                break
+        assert name, "the session never made its lab"
+        made = [g for g in guests() if g.startswith(f"twin-{name}-")]
+        assert len(made) == 3
+        registered = json.loads((tmp_path / "state" / "owned" / f"{name}.json").read_text())
+        pids = bmc_pids(Path(registered["dir"]))
+        assert len(pids) == 3
+        session.send_signal(signal.SIGTERM)
+        session.wait(timeout=120)
+        assert session.returncode in (-signal.SIGTERM, 128 + signal.SIGTERM)
+        assert not [g for g in guests() if g.startswith(f"twin-{name}-")]
+        assert not [p for p in pids if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
+        assert not Path(registered["dir"]).exists()
+    finally:
+        if session.poll() is None:
+            session.kill()
+            session.wait()
+        if name:
+            subprocess.run([sys.executable, "-m", "real_backends.lab.cli", "status", "--name", name], cwd=REPO,
+                           env=env, capture_output=True, timeout=300, check=False)  # reaps what is left
