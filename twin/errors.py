@@ -58,6 +58,12 @@ class BmcError(TwinError):
         self.node, self.address, self.reason, self.detail = node, address, reason, detail
         super().__init__(node, address, reason, detail)
 
+    @classmethod
+    def no_answer(cls, node: str, address: str, what: str, timeout_s: float) -> "BmcError":
+        """The one message for a BMC that does not answer a command within its bound, whichever
+        layer notices first (the conductor's bound or the IPMI client's own)."""
+        return cls(node, address, "timeout", f"{what}: no answer within {timeout_s:g} s")
+
     def __str__(self) -> str:
         text = f"node {self.node}: BMC {self.address}: {self.reason.replace('_', ' ')}"
         return f"{text}: {self.detail}" if self.detail else text

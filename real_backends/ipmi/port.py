@@ -1,11 +1,12 @@
 """LiveBmcPort: the kernel's BmcPort for a node with an IPMI BMC, on a LiveEnvironment.
 
 Rules: every method returns an event at once (never blocks the loop); each call is ONE IPMI
-command run in the environment's thread pool (`call_blocking`); failures are BmcErrors naming
-node and BMC address (see client.py). The port does not bound the call: the conductor does, once
-(twin/workflows/power.py, `ipmi_call_timeout_s`), as it also polls, retries and spaces commands;
-a call that outlives that bound finishes in its thread (the client gives up by itself within
-`IpmiOptions.timeout_s`, which LiveHardware sets from the same timing) and is dropped.
+command, waited for by a thread of the environment's pool (`call_blocking`) while the process's
+one IPMI thread carries it out (loop.py); failures are BmcErrors naming node and BMC address (see
+client.py), a silent BMC always as `client.no_answer`. The port does not bound the call: the
+conductor does, once (twin/workflows/power.py, `ipmi_call_timeout_s`), as it also polls, retries
+and spaces commands; a call that outlives that bound is dropped (the client gives up by itself
+within `IpmiOptions.timeout_s`, which LiveHardware sets from the same timing).
 """
 from __future__ import annotations
 

@@ -12,6 +12,9 @@ Rules of this file:
   points stdout at /dev/null, so the lab can wait for it and then walk away.
 - The BMC adds chassis power cycle (off, then on) to virtualbmc, which answers it with
   "invalid data field": a real BMC supports it and Ironic's reboot may use it.
+- `busy_s: S` in the config: for S seconds after the BMC starts and after each power change,
+  chassis power commands are refused with completion code 0xC0 (node busy), as real BMCs refuse
+  commands during a power transition (`twin lab up --bmc-busy S`); each refusal is a log line.
 - virtualbmc reads its configuration from VIRTUALBMC_CONFIG; the lab points it (and HOME) at the
   lab directory so that labs never share state with each other or with ~/.vbmc.
 """
@@ -21,6 +24,10 @@ import json
 import os
 import signal
 import sys
+import time
+
+#: IPMI completion code "node busy" (IPMI 2.0 table 5-2), what virtualbmc answers when libvirt fails.
+NODE_BUSY = 0xC0
 
 
 def main(argv: list[str]) -> int:
@@ -36,12 +43,39 @@ def main(argv: list[str]) -> int:
 
     from virtualbmc.vbmc import VirtualBMC
 
+    busy_s = float(conf.get("busy_s", 0))
+
     class LabBMC(VirtualBMC):
+        busy_until = time.monotonic() + busy_s  # a BMC that has just started is in a transition too
+
+        def _in_transition(self) -> bool:
+            if time.monotonic() < self.busy_until:
+                print(f"lab bmc for {conf['domain']}: busy: power command refused with 0xC0",
+                      file=sys.stderr, flush=True)
+                return True
+            return False
+
+        def _changed(self, rc):
+            if not rc:
+                self.busy_until = time.monotonic() + busy_s
+            return rc
+
+        def power_on(self):
+            return NODE_BUSY if self._in_transition() else self._changed(super().power_on())
+
+        def power_off(self):
+            return NODE_BUSY if self._in_transition() else self._changed(super().power_off())
+
+        def power_reset(self):
+            return NODE_BUSY if self._in_transition() else self._changed(super().power_reset())
+
         def power_cycle(self):
-            rc = self.power_off()
+            if self._in_transition():
+                return NODE_BUSY
+            rc = VirtualBMC.power_off(self)
             if rc:
                 return rc
-            return self.power_on()
+            return self._changed(VirtualBMC.power_on(self))
 
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     try:

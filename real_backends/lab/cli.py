@@ -11,10 +11,12 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import signal
 import sys
 
 from twin.errors import TwinError
 
+from real_backends.lab import owners
 from real_backends.lab.lab import DEFAULT_BMC_PORT, Declared, Lab
 
 
@@ -33,6 +35,9 @@ def register(subparsers) -> argparse.ArgumentParser:
                     help=f"first UDP port for the virtual BMCs (default {DEFAULT_BMC_PORT}; busy ports are skipped)")
     up.add_argument("--boot-port", type=int, default=None,
                     help="TCP port on 127.0.0.1 the run's boot endpoint will use (default: chosen per lab)")
+    up.add_argument("--bmc-busy", type=float, default=None, metavar="S",
+                    help="for S seconds after each power change the BMCs refuse power commands with IPMI "
+                         "'node busy' (0xC0), as real BMCs do in a transition (default 0)")
     up.add_argument("--json", action="store_true", help="print the status as JSON")
     up.set_defaults(func=functools.partial(run, _up))
 
@@ -53,6 +58,9 @@ def _print_status(status: dict, as_json: bool) -> None:
         return
     if not status["exists"]:
         print(f"lab {status['name']}: not found")
+        for entry in owners.owned_labs():  # labs of test sessions and runs, wherever they live
+            owner = entry.get("owner") or {}
+            print(f"  owned lab {entry.get('name')} in {entry.get('dir')} (owner pid {owner.get('pid')})")
         return
     print(f"lab {status['name']}  dir {status['dir']}  boot endpoint 127.0.0.1:{status['boot_port']} "
           f"(guests: http://10.0.2.2:{status['boot_port']}/boot.ipxe)")
@@ -66,7 +74,8 @@ def _print_status(status: dict, as_json: bool) -> None:
 
 def _up(args) -> int:
     lab = Lab(args.name, args.out)
-    status = lab.up(args.nodes, bmc_port=args.bmc_port, boot_port=args.boot_port, declared=None)
+    status = lab.up(args.nodes, bmc_port=args.bmc_port, boot_port=args.boot_port, declared=None,
+                    bmc_busy_s=args.bmc_busy)
     _print_status(status, args.json)
     if not args.json:
         print(f"  inventory: {lab.dir / 'instackenv.json'} (mode 0600, holds the BMC password)")
@@ -74,6 +83,8 @@ def _up(args) -> int:
 
 
 def _status(args) -> int:
+    for name in owners.reap_stale():
+        print(f"lab {name}: its owner process is gone; taken down", file=sys.stderr)
     status = Lab(args.name).status()
     _print_status(status, args.json)
     return 0 if status["exists"] else 1
@@ -88,7 +99,11 @@ def _down(args) -> int:
 
 
 def run(handler, args) -> int:
-    """Call a handler; a TwinError is one line on stderr and exit code 1."""
+    """Call a handler; a TwinError is one line on stderr and exit code 1; SIGTERM is Ctrl-C."""
+    def terminate(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, terminate)
     try:
         return handler(args)
     except TwinError as exc:
@@ -97,6 +112,8 @@ def run(handler, args) -> int:
     except KeyboardInterrupt:
         print("twin lab: interrupted (run 'lab down' to remove a half-made lab)", file=sys.stderr)
         return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def main(argv: list[str] | None = None) -> int:

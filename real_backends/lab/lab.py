@@ -32,6 +32,7 @@ import secrets
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -90,16 +91,43 @@ def _crash_point(step: str) -> None:
 
 
 def _write(path: Path, text: str, mode: int = 0o644) -> None:
-    """Atomic write with the final mode set before any byte lands."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    """Atomic write: a temporary file with a unique name, created exclusively and never through
+    a symlink (O_EXCL|O_NOFOLLOW) with mode 0600 from its creation, then given `mode` and
+    renamed over `path`. A symlink planted in the lab folder is never followed."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+        try:
+            fd = os.open(tmp, flags, 0o600)
+            break
+        except FileExistsError:
+            continue
+    else:
+        raise LabError(f"{path.parent}: cannot create a temporary file")
     try:
-        os.fchmod(fd, mode)
-        os.write(fd, text.encode())
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+        try:
+            os.fchmod(fd, mode)
+            os.write(fd, text.encode())
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def check_private_folder(folder: Path) -> None:
+    """Refuse a lab folder that others may write into (they could plant files or symlinks)."""
+    try:
+        st = folder.lstat()
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode):
+        raise LabError(f"{folder}: --out: not a directory (a symlink or a file)")
+    if st.st_mode & 0o022:
+        raise LabError(f"{folder}: --out: the lab folder is group- or world-writable (mode "
+                       f"{stat.S_IMODE(st.st_mode):04o}); use a folder only you can write (chmod go-w)")
 
 
 def _udp_free(port: int) -> bool:
@@ -207,12 +235,24 @@ class Lab:
 
     # --- up -----------------------------------------------------------------------------
     def up(self, nodes: int, *, bmc_port: int = DEFAULT_BMC_PORT, boot_port: int | None = None,
-           declared: Declared | None = None) -> dict:
-        """Make (or converge on) a lab of `nodes` guests; returns `status()`."""
+           declared: Declared | None = None, owned: bool = False, bmc_busy_s: float | None = None) -> dict:
+        """Make (or converge on) a lab of `nodes` guests; returns `status()`. First reaps the
+        labs whose owner is gone (owners.py). `owned=True` makes this process the lab's owner:
+        once it is gone, the next `up`, `status` or test session takes the lab down.
+        `bmc_busy_s=S`: for S seconds after it starts and after each power change, each BMC
+        refuses power commands with IPMI "node busy" (0xC0), as real BMCs do during a transition
+        (set when the lab is made)."""
+        from real_backends.lab import owners
+
+        owners.reap_stale()
         if not 1 <= nodes <= 250:
             raise LabError(f"--nodes {nodes}: a lab has 1..250 nodes")
+        if bmc_busy_s is not None and not 0 <= bmc_busy_s <= 300:
+            raise LabError(f"--bmc-busy {bmc_busy_s:g}: a BMC stays busy 0..300 s")
         if shutil.which("qemu-system-x86_64") is None:
             raise LabError("qemu-system-x86_64 is not installed (run real_backends/lab/setup_host.sh)")
+        check_private_folder(self.dir)
+        check_private_folder(self.root)
         conn = self._connect()
         try:
             state = self._load()
@@ -226,13 +266,19 @@ class Lab:
                 raise LabError(f"lab {self.name} already exists in {self._registered_dir()}")
             # The registry entry and the state come first: from here on, `down` can find everything.
             made_dir = not self.dir.exists()
-            self.dir.mkdir(parents=True, exist_ok=True)
+            self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
             _write(self.registry, json.dumps({"name": self.name, "dir": str(self.dir)}) + "\n")
             if not state:
                 state.update({"name": self.name, "uri": self.uri, "made_dir": made_dir, "nodes": [],
                               "files": [], "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
                 self._state = state
                 self._save()
+            if owned:
+                state["owner"] = owners.this_process()
+                self._save()
+                owners.register(self.name, self.dir, self.root, state["owner"])
+            if bmc_busy_s is not None:
+                state["bmc_busy_s"] = float(bmc_busy_s)
             declared = declared or Declared(**state.get("declared", {}))
             state["declared"] = {"cpus": declared.cpus, "memory_mib": declared.memory_mib, "disk_gib": declared.disk_gib}
             self._secrets()
@@ -402,7 +448,7 @@ class Lab:
         self._track_file(config)
         _write(config, json.dumps({"domain": entry["domain"], "port": port, "address": "127.0.0.1",
                                    "user": secret["user"], "password": secret["password"],
-                                   "uri": self.uri}) + "\n", 0o600)
+                                   "uri": self.uri, "busy_s": self._state.get("bmc_busy_s", 0)}) + "\n", 0o600)
         vconf = self.dir / "virtualbmc.conf"
         self._track_file(vconf)
         if not vconf.exists():
@@ -592,7 +638,8 @@ class Lab:
                 shutil.rmtree(target)
                 removed["files"].append(str(target))
         for tmp in self.dir.glob(".*.tmp") if self.dir.is_dir() else []:
-            tmp.unlink()
+            if tmp.is_file() and not tmp.is_symlink():
+                tmp.unlink()
         if self.state_path.exists():
             self.state_path.unlink()
             removed["files"].append(str(self.state_path))
@@ -602,6 +649,9 @@ class Lab:
             removed["files"].append(str(self.dir))
         if self.registry.exists() and self._registered_dir() in (None, self.dir):
             self.registry.unlink()
+        from real_backends.lab import owners
+
+        owners.unregister(self.name, self.dir)
         try:
             self.root.rmdir()  # only if no other lab is registered there
         except OSError:

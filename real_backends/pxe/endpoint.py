@@ -21,6 +21,7 @@ Rules of this file:
   a lock and hand everything else (recording, succeeding the armed event) to the loop thread
   with `LiveEnvironment.post`. `expect` and `write_image` are called on the loop thread.
 - A callback nobody expects is recorded ("unexpected: dropped") and dropped, as in simulation.
+- A client that disconnects mid-request is one log line, never a traceback on stderr.
 """
 from __future__ import annotations
 
@@ -44,6 +45,29 @@ _MAC_RE = re.compile(r"^[0-9a-f]{2}([:-][0-9a-f]{2}){5}$")
 
 class BootEndpointError(TwinError):
     """The boot endpoint cannot start (e.g. its port is taken)."""
+
+
+#: What a client that goes away mid-request raises in a server thread (a guest powered off or
+#: reset during an iPXE fetch): expected on a provisioning network, one log line each.
+_DISCONNECTS = (ConnectionResetError, BrokenPipeError, ConnectionAbortedError, TimeoutError)
+
+
+class _Server(ThreadingHTTPServer):
+    """socketserver prints a traceback to stderr for every request that raises; here a client
+    that disconnects is one info line and anything else one error line (traceback at debug)."""
+
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        import sys
+
+        exc = sys.exc_info()[1]
+        client = client_address[0] if client_address else "?"
+        if isinstance(exc, _DISCONNECTS):
+            log.info("boot endpoint: client %s disconnected (%s)", client, type(exc).__name__)
+        else:
+            log.error("boot endpoint: request from %s failed: %s: %s", client, type(exc).__name__, exc)
+            log.debug("boot endpoint: request failure", exc_info=True)
 
 
 def normalize_mac(text: str) -> str | None:
@@ -86,7 +110,7 @@ class BootEndpoint:
         if self._server is not None:
             return self
         try:
-            server = ThreadingHTTPServer((self.host, self.port), _make_handler(self))
+            server = _Server((self.host, self.port), _make_handler(self))
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
                 raise BootEndpointError(f"boot endpoint: {self.host}:{self.port} is already in use "

@@ -3,7 +3,9 @@ always taken down again (fixture teardown also runs on failures and on Ctrl-C).
 
 Rules: where a lab cannot run (no libvirt-python, no answering qemu:///system, no QEMU) the live
 tests skip with the reason, except under CI=true, where they fail with it. Labs made here live
-under a temporary TWIN_LAB_ROOT and have names unique to this pytest process.
+under a temporary TWIN_LAB_ROOT, have names unique to this pytest process and are owned by it
+(real_backends/lab/owners.py): the session first reaps labs whose owner is gone (an earlier
+session killed with SIGKILL), and SIGTERM takes this session's labs down before it ends.
 """
 from __future__ import annotations
 
@@ -57,6 +59,11 @@ def ipmitool(lab_host):
 
 @pytest.fixture(scope="session")
 def lab_root(tmp_path_factory, lab_host):
+    from real_backends.lab import owners
+
+    for name in owners.reap_stale():
+        print(f"\nreaped lab {name}: its owner process is gone")
+    owners.teardown_on_sigterm()
     root = tmp_path_factory.mktemp("labs")
     old = os.environ.get("TWIN_LAB_ROOT")
     os.environ["TWIN_LAB_ROOT"] = str(root)
@@ -80,7 +87,7 @@ def lab(lab_root):
 
     lab = Lab(unique_name("pt"), root=lab_root)
     try:
-        lab.up(3)
+        lab.up(3, owned=True)
         yield lab
     finally:
         lab.down()

@@ -136,3 +136,31 @@ def test_a_callback_nobody_expects_is_recorded_and_dropped():
         assert ("local_boot_callback", "unexpected: dropped") in rows
     finally:
         world.env.close()
+
+
+def test_a_client_that_disconnects_costs_one_log_line_not_a_traceback(capfd, caplog):
+    """Issue 13 item 15: a PXE client that drops its connection (a guest powered off mid-fetch)
+    printed a traceback per connection. Here clients send a request and reset the connection
+    before the answer, and others drop in the middle of their request line."""
+    import logging
+    import socket
+    import struct
+
+    world, endpoint = make()
+    caplog.set_level(logging.INFO, logger="real_backends.pxe.endpoint")
+    try:
+        for i in range(5):
+            with socket.create_connection(("127.0.0.1", endpoint.port), timeout=5) as s:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close = RST
+                s.sendall(b"GET /node/52:54:00:00:be:01.ipxe HTTP/1.0\r\nHost: x\r\n" if i % 2 else
+                          b"GET /boot.ipxe HTTP/1.0\r\n\r\n")
+        code, _ = get(f"{endpoint.url}/boot.ipxe")  # still serving
+        assert code == 200
+        time.sleep(0.5)  # let the server threads finish with the dropped connections
+    finally:
+        world.env.close()
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "Exception occurred" not in err, err
+    dropped = [r for r in caplog.records if "disconnected" in r.getMessage()]
+    assert dropped and all("\n" not in r.getMessage() for r in dropped)
+    assert all(r.exc_info is None for r in caplog.records)

@@ -31,7 +31,7 @@ def minimum_lab(lab_root):
 
     lab = Lab(unique_name("min"), root=lab_root)
     try:
-        lab.up(7)
+        lab.up(7, owned=True)
         yield lab
     finally:
         lab.down()

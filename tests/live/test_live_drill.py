@@ -23,7 +23,7 @@ def drill_lab(lab_root):
 
     lab = Lab(unique_name("ha"), root=lab_root)
     try:
-        lab.up(4)
+        lab.up(4, owned=True)
         yield lab
     finally:
         lab.down()

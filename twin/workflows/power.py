@@ -85,8 +85,7 @@ class PowerDriver:
                     raise
                 bound.cancel()
             except WaitTimeout:
-                error = BmcError(self.node.name, self.node.bmc.endpoint, "timeout",
-                                 f"no answer within {t.ipmi_call_timeout_s:g} s")
+                error = BmcError.no_answer(self.node.name, self.node.bmc.endpoint, name, t.ipmi_call_timeout_s)
             except BmcError as e:
                 error = e
             else:
