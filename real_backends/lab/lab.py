@@ -45,6 +45,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from twin.errors import TwinError
+from twin.fileio import atomic_write
 from twin.inventory.model import Bmc, Hardware, Node, PowerKind, Role
 
 DEFAULT_URI = "qemu:///system"
@@ -91,30 +92,22 @@ def _crash_point(step: str) -> None:
 
 
 def _write(path: Path, text: str, mode: int = 0o644) -> None:
-    """Atomic write: a temporary file with a unique name, created exclusively and never through
-    a symlink (O_EXCL|O_NOFOLLOW) with mode 0600 from its creation, then given `mode` and
-    renamed over `path`. A symlink planted in the lab folder is never followed."""
+    """Atomic write through the project's one writer (twin/fileio.py: a unique temporary name,
+    O_EXCL|O_NOFOLLOW, `mode` from creation): a symlink planted in the lab folder is never
+    followed. Folders the lab makes are private (0700)."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
-    for _ in range(100):
-        tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    atomic_write(path, text, mode)
+
+
+def _port_free(kind: int, port: int) -> bool:
+    """Whether `port` on 127.0.0.1 can be bound now (kind: SOCK_DGRAM for a BMC, SOCK_STREAM for
+    the boot endpoint)."""
+    with socket.socket(socket.AF_INET, kind) as s:
         try:
-            fd = os.open(tmp, flags, 0o600)
-            break
-        except FileExistsError:
-            continue
-    else:
-        raise LabError(f"{path.parent}: cannot create a temporary file")
-    try:
-        try:
-            os.fchmod(fd, mode)
-            os.write(fd, text.encode())
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
 
 
 def check_private_folder(folder: Path) -> None:
@@ -128,24 +121,6 @@ def check_private_folder(folder: Path) -> None:
     if st.st_mode & 0o022:
         raise LabError(f"{folder}: --out: the lab folder is group- or world-writable (mode "
                        f"{stat.S_IMODE(st.st_mode):04o}); use a folder only you can write (chmod go-w)")
-
-
-def _udp_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        try:
-            s.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
-
-
-def _tcp_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        try:
-            s.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
 
 
 def _quiet_libvirt(_ctx, _err) -> None:
@@ -331,12 +306,12 @@ class Lab:
             raise LabError(f"lab {self.name} already uses boot port {state['boot_port']}; take it down to change it")
         taken, _ = self._ports_of_other_labs()
         if wanted is not None:
-            if wanted in taken or not _tcp_free(wanted):
+            if wanted in taken or not _port_free(socket.SOCK_STREAM, wanted):
                 raise LabError(f"boot port 127.0.0.1:{wanted}/tcp is already in use")
             port = wanted
         else:
             port = BOOT_PORT_BASE + zlib.crc32(self.name.encode()) % 1000
-            while port in taken or not _tcp_free(port):
+            while port in taken or not _port_free(socket.SOCK_STREAM, port):
                 port += 1
                 if port > 65000:
                     raise LabError("no free TCP port on 127.0.0.1 for the lab's boot endpoint")
@@ -432,11 +407,11 @@ class Lab:
         _, other_labs = self._ports_of_other_labs()
         mine = {n.get("bmc_port") for n in self._state["nodes"] if n is not entry}
         port = entry.get("bmc_port")
-        if port is not None and not _udp_free(port):
+        if port is not None and not _port_free(socket.SOCK_DGRAM, port):
             raise LabError(f"BMC port 127.0.0.1:{port}/udp of {entry['domain']} is in use by another program")
         if port is None:
             port = max(base_port, 1024)
-            while port in mine or port in other_labs or not _udp_free(port):
+            while port in mine or port in other_labs or not _port_free(socket.SOCK_DGRAM, port):
                 port += 1
                 if port > 65000:
                     raise LabError("no free UDP port on 127.0.0.1 for a virtual BMC")
