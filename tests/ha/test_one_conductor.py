@@ -10,7 +10,7 @@ from twin.runs.operations import operate
 from twin.faults.validate import helion_named
 from twin.kernel.sim import make_sim_world
 from twin.record.recorder import Recorder
-from twin.scenario.schema import Fault as F
+from twin.faults.spec import Fault as F
 from twin.sim.hardware import SimHardware
 from twin.workflows.power import PowerDriver, conductor
 
