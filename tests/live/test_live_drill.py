@@ -79,7 +79,7 @@ def test_the_operator_powers_the_controller_back_on_and_libvirt_agrees(drill):
 
 
 def test_the_report_of_the_live_drill_shows_the_move_and_the_errors(drill):
-    from twin.report import render_report
+    from twin.runs import render_report
 
     result, _ = drill
     assert result.summary["backend"] == "lab" and result.summary["liveness_polls"] > 20
