@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import argparse
 import functools
-import json
 import signal
 import sys
 
-from twin.errors import TwinError
-
 from real_backends.lab import owners
 from real_backends.lab.lab import DEFAULT_BMC_PORT, Declared, Lab
+from twin.errors import TwinError
+from twin.outformat import add_format_argument, render
 
 
 def register(subparsers) -> argparse.ArgumentParser:
@@ -38,12 +37,12 @@ def register(subparsers) -> argparse.ArgumentParser:
     up.add_argument("--bmc-busy", type=float, default=None, metavar="S",
                     help="for S seconds after each power change the BMCs refuse power commands with IPMI "
                          "'node busy' (0xC0), as real BMCs do in a transition (default 0)")
-    up.add_argument("--json", action="store_true", help="print the status as JSON")
+    add_format_argument(up, json_alias=True)
     up.set_defaults(func=functools.partial(run, _up))
 
     st = sub.add_parser("status", help="guests, BMC ports and power states")
     st.add_argument("--name", default="lab")
-    st.add_argument("--json", action="store_true")
+    add_format_argument(st, json_alias=True)
     st.set_defaults(func=functools.partial(run, _status))
 
     down = sub.add_parser("down", help="remove every guest, BMC process and file of the lab")
@@ -52,9 +51,9 @@ def register(subparsers) -> argparse.ArgumentParser:
     return lab
 
 
-def _print_status(status: dict, as_json: bool) -> None:
-    if as_json:
-        print(json.dumps(status, indent=2))
+def _print_status(status: dict, fmt: str) -> None:
+    if fmt != "table":
+        print(render(status, fmt, ""))
         return
     if not status["exists"]:
         print(f"lab {status['name']}: not found")
@@ -76,8 +75,8 @@ def _up(args) -> int:
     lab = Lab(args.name, args.out)
     status = lab.up(args.nodes, bmc_port=args.bmc_port, boot_port=args.boot_port, declared=None,
                     bmc_busy_s=args.bmc_busy)
-    _print_status(status, args.json)
-    if not args.json:
+    _print_status(status, args.format)
+    if args.format == "table":
         print(f"  inventory: {lab.dir / 'instackenv.json'} (mode 0600, holds the BMC password)")
     return 0
 
@@ -86,7 +85,7 @@ def _status(args) -> int:
     for name in owners.reap_stale():
         print(f"lab {name}: its owner process is gone; taken down", file=sys.stderr)
     status = Lab(args.name).status()
-    _print_status(status, args.json)
+    _print_status(status, args.format)
     return 0 if status["exists"] else 1
 
 

@@ -2,7 +2,7 @@
 
 Rules: as every `twin` command: a user error is one located line on stderr (`FILE:0: FIELD:
 message`, the field naming the argument or the device), exit 1 for an invalid value or an operation
-swift refuses, 2 for bad usage or an unreadable file, never a traceback. Every verb has `--json`.
+swift refuses, 2 for bad usage or an unreadable file, never a traceback. Every verb has `-f table|json|value` (`--json` = `-f json`).
 A verb that changes the builder saves it atomically (twin/cloud/swift/rings.py) only after the
 change succeeded, so a refused change leaves the file as it was. swift is imported when a verb
 runs, not when the parser is built.
@@ -10,8 +10,9 @@ runs, not when the parser is built.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
+
+from twin.outformat import add_format_argument, render
 
 EXIT_OK = 0
 
@@ -28,7 +29,7 @@ def register(subparsers) -> argparse.ArgumentParser:
         p.add_argument("builder", help="the .builder file")
         if device:
             p.add_argument("device", help="the device: IP/DEVICE, IP:PORT/DEVICE or dID")
-        p.add_argument("--json", action="store_true", help="machine-readable output")
+        add_format_argument(p, json_alias=True)
         p.set_defaults(func=func)
         return p
 
@@ -76,7 +77,7 @@ def register(subparsers) -> argparse.ArgumentParser:
 
 
 def _out(args, data: dict, text: str) -> int:
-    print(json.dumps(data, indent=2, sort_keys=True) if args.json else text)
+    print(render(dict(sorted(data.items())), args.format, text))
     return EXIT_OK
 
 
