@@ -231,19 +231,30 @@ def _requests(events, o, duration, scale, unit):
 
 
 def _outages(o: dict) -> str:
+    from twin.cloud.ha.summary import outage_services
+
     outages = o.get("outages") or []
     if not outages:
         return ""
     rows = [[_when(x["start_s"]), _when(x["end_s"]), _num(x["duration_s"], 1), _num(x["downtime_s"], 1),
-             f"{x['min_level']:.2f}", escape(", ".join(x["services"])), escape(x["reason"]),
+             f"{x['min_level']:.2f}", escape(outage_services(x)), _why(x),
              f'<span class="warning">{escape(x["cause"])}</span>', f"{x['errors']:,}"]
             for x in outages]
     more = o.get("outages_total", len(outages)) - len(outages)
     note = f'<p class="note">{more:,} more outages are in the event log.</p>' if more > 0 else ""
     return (f"<p>{o.get('outages_total', len(outages)):,} outage(s): intervals where some service was below its "
-            "full level. Downtime counts a half-level minute as half a minute.</p>"
-            + _table(["start", "end", "duration (s)", "downtime (s)", "lowest level", "services", "why requests failed",
-                      "cause", "errors"], rows, {2, 3, 4, 8}, "All outages") + note)
+            "full level, each service with its own time below full level. Downtime counts a half-level minute as "
+            "half a minute; why requests failed lists each reason with the downtime it caused, largest first.</p>"
+            + _table(["start", "end", "duration (s)", "downtime (s)", "lowest level", "services (time below full)",
+                      "why requests failed (downtime)", "cause (of the largest)", "errors"], rows, {2, 3, 4, 8},
+                     "All outages") + note)
+
+
+def _why(outage: dict) -> str:
+    reasons = outage.get("reasons")
+    if not reasons:  # a summary written before reasons existed
+        return escape(outage["reason"])
+    return "<br>".join(f"{escape(r['reason'])} ({r['downtime_s']:,.1f} s)" for r in reasons)
 
 
 def _request_table(o: dict) -> str:
