@@ -68,7 +68,7 @@ def figure(intervals: pd.DataFrame, phases: pd.DataFrame, shown: list[str], end_
                 marker_color=[PHASE_COLOURS.get(o, PHASE_OTHER) for o in phases["outcome"]],
                 customdata=[
                     [html.escape(r.name), html.escape(r.outcome or "not ended"), hms(r.start_s),
-                     hms(r.end_s), hms(e - r.start_s)]
+                     hms(r.end_s), hms(e - r.start_s, span=True)]
                     for r, e in zip(phases.itertuples(index=False), ends)
                 ],
                 hovertemplate=hover,
@@ -99,7 +99,7 @@ def figure(intervals: pd.DataFrame, phases: pd.DataFrame, shown: list[str], end_
                 x=list(dur / scale),
                 marker_color=colours[state],
                 customdata=[
-                    [node_label[n], html.escape(state), hms(a), hms(b), hms(d)]
+                    [node_label[n], html.escape(state), hms(a), hms(b), hms(d, span=True)]
                     for n, a, b, d in zip(part["node"], part["start_s"], part["end_s"], dur)
                 ],
                 hovertemplate=hover,

@@ -111,7 +111,7 @@ def _header(log: pd.DataFrame, summary: dict, nodes: pd.DataFrame, end_s: float)
         ("seed", summary.get("seed")),
         ("policy", summary.get("policy")),
         ("attempts", dep.get("attempts")),
-        ("makespan", f"{gantt.hms(end_s)} ({end_s:,.1f} s)"),
+        ("makespan", f"{gantt.hms(end_s, span=True)} ({end_s:,.1f} s)"),
         ("events", _count((summary.get("counts") or {}).get("events", len(log)))),
         ("nodes", f"{len(nodes):,}"),
     ]

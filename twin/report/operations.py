@@ -27,6 +27,7 @@ from twin.timefmt import hms
 
 MAX_ROWS_OPEN = 50  # longer tables are folded (<details>)
 MAX_BUCKETS = 300
+SO_FAR_POINTS = 2000  # the availability-so-far curve, per service
 PALETTE = ("#1e88e5", "#43a047", "#8e24aa", "#f4511e", "#00897b", "#6d4c41", "#fdd835", "#3949ab", "#e53935",
            "#5e35b1", "#039be5", "#7cb342", "#c0ca33", "#ff7043", "#8d6e63", "#546e7a")
 
@@ -128,7 +129,7 @@ def _header(summary: dict, o: dict, duration: float) -> str:
     takeovers = [m["takeover_s"] for m in moves if m.get("takeover_s") is not None]
     facts = [
         ("scenario", summary.get("scenario")), ("run", "operations"), ("backend", summary.get("backend")),
-        ("seed", summary.get("seed")), ("duration", _when(duration)),
+        ("seed", summary.get("seed")), ("duration", f"{hms(duration, span=True)} ({duration:,.1f} s)"),
         ("outages", f"{o.get('outages_total', 0):,}"),
         ("downtime (overall)", f"{_num((o.get('downtime_s') or {}).get('overall'), 1)} s"),
         ("VIP moves", f"{len(moves):,}" + (f" (takeover {_num(float(np.mean(takeovers)), 3)} s on average)"
@@ -169,14 +170,34 @@ def _levels(events, o, duration, scale, unit):
         colour = PALETTE[i % len(PALETTE)]
         fig.add_trace(go.Scatter(x=x, y=np.append(level, level[-1]), mode="lines", line_shape="hv", name=s,
                                  legendgroup=s, line={"color": colour}), row=1, col=1)
-        elapsed = np.cumsum(widths)
-        so_far = np.where(elapsed > 0, np.cumsum(level * widths) / np.maximum(elapsed, 1e-12), 1.0)
-        fig.add_trace(go.Scatter(x=np.append(times[1:], duration) / scale, y=so_far, mode="lines", name=s,
+        sx, sy = availability_so_far(times, widths, level)
+        fig.add_trace(go.Scatter(x=sx / scale, y=sy, mode="lines", name=s,
                                  legendgroup=s, showlegend=False, line={"color": colour}), row=2, col=1)
     fig.update_yaxes(range=[-0.05, 1.05], row=1, col=1)
     fig.update_xaxes(title_text=unit, row=2, col=1)
     fig.update_layout(height=560, margin={"l": 60, "r": 20, "t": 40, "b": 40}, template="plotly_white")
     return fig
+
+
+def availability_so_far(times: np.ndarray, widths: np.ndarray, level: np.ndarray,
+                        points: int = SO_FAR_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """The availability from the start to t, sampled so that straight lines between the points
+    stay on the exact curve: within a row (level L from t_k for w_k) it is (U_k + L (t - t_k)) / t,
+    not a straight line, so each row gets points in proportion to its width (at least its two
+    ends, at most 64) and the total stays near `points`."""
+    up_before = np.concatenate([[0.0], np.cumsum(level * widths)[:-1]])
+    total = float(widths.sum()) or 1.0
+    xs, ys = [], []
+    for t0, w, lv, up in zip(times, widths, level, up_before):
+        if w <= 0:
+            continue
+        n = int(min(64, max(2, math.ceil(points * w / total))))
+        t = t0 + w * np.linspace(0.0, 1.0, n)
+        xs.append(t)
+        ys.append(np.where(t > 0, (up + lv * (t - t0)) / np.maximum(t, 1e-300), lv))
+    if not xs:
+        return np.zeros(0), np.zeros(0)
+    return np.concatenate(xs), np.concatenate(ys)
 
 
 def _timeline(events, o, duration, scale, unit):

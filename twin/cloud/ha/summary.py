@@ -304,7 +304,7 @@ def operations_digest(summary: dict, out) -> str:
     moves = o["vip"]["moves"]
     takeovers = [m["takeover_s"] for m in moves if m["takeover_s"] is not None]
     lines = [f"{summary['scenario']} ({summary['backend']}, seed {summary['seed']}): operations for "
-             f"{hms(o['duration_s'])} ({o['duration_s']:,.0f} s): availability {100 * a['overall']:.4f}% overall",
+             f"{hms(o['duration_s'], span=True)} ({o['duration_s']:,.0f} s): availability {100 * a['overall']:.4f}% overall",
              f"  per service: {services}",
              f"  {o['outages_total']:,} outage(s), downtime {o['downtime_s']['overall']:,.1f} s; "
              f"{o['faults']['started']:,} fault(s); VIP moved {len(moves)}x"
