@@ -44,8 +44,14 @@ def state_colours(states) -> dict[str, str]:
     return colours
 
 
-def figure(intervals: pd.DataFrame, phases: pd.DataFrame, shown: list[str], end_s: float) -> go.Figure:
-    """The chart for the `shown` nodes (in display order) and every phase."""
+MARKERS = {"node failed": ("x", "#b71c1c"), "fault started": ("triangle-right", "#e65100"),
+           "fault ended": ("triangle-left", "#2e7d32"), "rogue node (unknown MAC refused)": ("diamond", "#6a1b9a")}
+
+
+def figure(intervals: pd.DataFrame, phases: pd.DataFrame, shown: list[str], end_s: float,
+           marks: pd.DataFrame | None = None) -> go.Figure:
+    """The chart for the `shown` nodes (in display order) and every phase; `marks`
+    (derive.marked_events) puts a marker at each failure or fault of a shown node."""
     scale, unit = (60.0, "min") if end_s >= MINUTES_FROM_S else (1.0, "s")
     phase_label = {name: f"phase: {html.escape(name)}" for name in phases["name"]}
     node_label = {n: html.escape(n) for n in shown}
@@ -105,6 +111,18 @@ def figure(intervals: pd.DataFrame, phases: pd.DataFrame, shown: list[str], end_
                 hovertemplate=hover,
             )
         )
+
+    if marks is not None and len(marks):
+        on_row = marks[marks["subject"].isin(set(shown))]
+        for what, part in on_row.groupby("what", sort=False):
+            symbol, colour = MARKERS.get(what, ("circle", "#212121"))
+            fig.add_trace(go.Scatter(
+                name=html.escape(what), mode="markers", x=list(part["time_s"] / scale),
+                y=[node_label[n] for n in part["subject"]],
+                marker=dict(symbol=symbol, size=11, color=colour, line=dict(width=1, color="#fff")),
+                customdata=[[html.escape(what), hms(t), html.escape(str(d))[:200]]
+                            for t, d in zip(part["time_s"], part["detail"])],
+                hovertemplate="<b>%{y}</b>: %{customdata[0]} at %{customdata[1]}<br>%{customdata[2]}<extra></extra>"))
 
     fig.update_layout(
         barmode="overlay",
