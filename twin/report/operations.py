@@ -27,7 +27,9 @@ from twin.timefmt import hms
 
 MAX_ROWS_OPEN = 50  # longer tables are folded (<details>)
 MAX_BUCKETS = 300
+DASHES = ("solid", "dash", "dot", "dashdot")
 SO_FAR_POINTS = 2000  # the availability-so-far curve, per service
+SHORT_FRACTION = 0.005  # outage bars narrower than this share of the axis get a marker
 PALETTE = ("#1e88e5", "#43a047", "#8e24aa", "#f4511e", "#00897b", "#6d4c41", "#fdd835", "#3949ab", "#e53935",
            "#5e35b1", "#039be5", "#7cb342", "#c0ca33", "#ff7043", "#8d6e63", "#546e7a")
 
@@ -105,7 +107,8 @@ def render_operations_report(events: pd.DataFrame, summary: dict) -> str:
         '<h2 id="availability">Availability over time</h2>'
         '<p class="note">Each service\'s level is the share of client addresses whose request would succeed at '
         'that moment (HAProxy pins each address to one backend); availability is its time average, exact from '
-        'the log. The lower panel shows the availability so far.</p>',
+        'the log. The lower panel shows the availability so far. Services whose levels are identical all run '
+        'long share one line (its legend names them).</p>',
         levels or '<p class="note">No service levels were recorded (no controllers?).</p>',
         '<h2 id="outages">Outages</h2>',
         timeline or '<p class="note">No outage: every service stayed fully up.</p>',
@@ -165,18 +168,28 @@ def _levels(events, o, duration, scale, unit):
     times = table.index.to_numpy(dtype=float)
     x = np.append(times, duration) / scale
     widths = table.width_s.to_numpy()
-    for i, s in enumerate(services):
-        level = table[s].to_numpy()
+    for i, group in enumerate(same_levels(table, services)):
+        level = table[group[0]].to_numpy()
         colour = PALETTE[i % len(PALETTE)]
-        fig.add_trace(go.Scatter(x=x, y=np.append(level, level[-1]), mode="lines", line_shape="hv", name=s,
-                                 legendgroup=s, line={"color": colour}), row=1, col=1)
+        name = ", ".join(group)  # services with identical levels share one line (they would hide each other)
+        fig.add_trace(go.Scatter(x=x, y=np.append(level, level[-1]), mode="lines", line_shape="hv", name=name,
+                                 legendgroup=name, line={"color": colour, "dash": DASHES[i % len(DASHES)]}),
+                      row=1, col=1)
         sx, sy = availability_so_far(times, widths, level)
-        fig.add_trace(go.Scatter(x=sx / scale, y=sy, mode="lines", name=s,
-                                 legendgroup=s, showlegend=False, line={"color": colour}), row=2, col=1)
+        fig.add_trace(go.Scatter(x=sx / scale, y=sy, mode="lines", name=name, legendgroup=name, showlegend=False,
+                                 line={"color": colour, "dash": DASHES[i % len(DASHES)]}), row=2, col=1)
     fig.update_yaxes(range=[-0.05, 1.05], row=1, col=1)
     fig.update_xaxes(title_text=unit, row=2, col=1)
     fig.update_layout(height=560, margin={"l": 60, "r": 20, "t": 40, "b": 40}, template="plotly_white")
     return fig
+
+
+def same_levels(table: pd.DataFrame, services: list[str]) -> list[list[str]]:
+    """The services grouped by identical level over the whole run, in first-seen order."""
+    groups: dict[bytes, list[str]] = {}
+    for s in services:
+        groups.setdefault(table[s].to_numpy(dtype=float).tobytes(), []).append(s)
+    return list(groups.values())
 
 
 def availability_so_far(times: np.ndarray, widths: np.ndarray, level: np.ndarray,
@@ -223,6 +236,15 @@ def _timeline(events, o, duration, scale, unit):
             customdata=[[f"{it[3]:.2f}", it[4], f"{it[2] - it[1]:,.1f}"] for it in items],
             hovertemplate="%{y}: level %{customdata[0]} for %{customdata[2]} s<br>cause: %{customdata[1]}"
                           "<extra>" + escape(reason) + "</extra>"))
+    short = [(it, PALETTE[i % len(PALETTE)], reason) for i, (reason, items) in enumerate(sorted(bars.items()))
+             for it in items if (it[2] - it[1]) < SHORT_FRACTION * duration]
+    if short:  # a few seconds on a year axis is less than a pixel: a marker shows where they are
+        fig.add_trace(go.Scatter(
+            y=[it[0] for it, _, _ in short], x=[(it[1] + it[2]) / 2 / scale for it, _, _ in short], mode="markers",
+            name=f"short (under {100 * SHORT_FRACTION:g}% of the axis)",
+            marker={"symbol": "line-ns-open", "size": 18, "line": {"width": 2}, "color": [c for _, c, _ in short]},
+            customdata=[[f"{it[2] - it[1]:,.1f}", escape(r[:70]), it[4]] for it, _, r in short],
+            hovertemplate="%{y}: %{customdata[1]} for %{customdata[0]} s<br>cause: %{customdata[2]}<extra></extra>"))
     fig.update_layout(barmode="overlay", height=140 + 40 * len(services), template="plotly_white",
                       xaxis={"title": unit, "range": [0, duration / scale]},
                       yaxis={"categoryorder": "array", "categoryarray": services[::-1]},
