@@ -26,6 +26,7 @@ import pandas as pd
 from twin.fileio import atomic_write
 from twin.report import derive, gantt
 from twin.report.derive import state_intervals  # noqa: F401  (public helper, re-exported)
+from twin.report.plotly_page import figure_div
 
 MAX_GANTT_NODES = 300
 MAX_FAILURES_OPEN = 25  # more failures than this: a by-cause table, the full list folded
@@ -94,8 +95,10 @@ def gantt_figure(events: pd.DataFrame, summary: dict, max_nodes: int = MAX_GANTT
     end_s = derive.end_time(log, summary)
     nodes = derive.node_table(log, summary)
     shown, _ = derive.select_nodes(nodes, max_nodes)
-    return gantt.figure(derive.state_intervals(log, end_s), derive.phase_table(log, summary), shown, end_s,
-                        derive.marked_events(log))
+    import plotly.graph_objects as go
+
+    return go.Figure(gantt.figure(derive.state_intervals(log, end_s), derive.phase_table(log, summary), shown,
+                                  end_s, derive.marked_events(log)))
 
 
 def write_report(events: pd.DataFrame, summary: dict, path) -> Path:
@@ -223,12 +226,7 @@ def _timeline(intervals, phases, nodes, end_s: float, marks: pd.DataFrame | None
             "Every node is in the table below.</p>"
         )
     fig = gantt.figure(intervals, phases, shown, end_s, marks)
-    div = fig.to_html(
-        full_html=False,
-        include_plotlyjs=True,
-        div_id="gantt",
-        config={"displaylogo": False, "responsive": True},
-    )
+    div = figure_div(fig["data"], fig["layout"], "gantt", include_plotlyjs=True)
     return head + note + div
 
 
