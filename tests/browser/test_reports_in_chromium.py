@@ -84,3 +84,25 @@ def test_the_plan_report(chromium, shots):
     for plan in result.candidates.values():
         for mp in plan:
             assert str(mp.hosts) in _row(facts, f"month {mp.month}"), mp
+
+
+def test_the_sweep_page(chromium, shots):
+    """A real sweep (2 points x 3 replications): a chart per metric with the interval as error bars,
+    and the table's numbers equal to the sweep's summary."""
+    from twin.report.sweep import num, point_label, render_sweep_report
+    from twin.sweep.core import run_sweep
+
+    result = run_sweep(REPO / "scenarios" / "helion-reference.yaml", 3, {"timing.post_s": [60, 240]})
+    summary = result.summary
+    facts = _open(chromium, render_sweep_report(summary), shots, "sweep")
+    metrics = list(summary["points"][0]["metrics"])
+    assert len(facts["figs"]) == len(metrics)
+    rows = [row for table in facts["tables"] for row in table if len(row) == 9 and row[0].isdigit()]
+    assert len(rows) == len(metrics) * len(summary["points"])
+    for point in summary["points"]:
+        for metric, s in point["metrics"].items():
+            row = next(r for r in rows if r[0] == str(point["point"]) and r[2] == metric)
+            assert row[1] == point_label(point["params"])
+            assert row[3:8] == [str(s["n"]), num(s["mean"]), num(s["sd"]), num(s["ci_low"]), num(s["ci_high"])]
+    makespan = next(f for f, m in zip(facts["figs"], metrics) if m == "makespan_s")
+    assert makespan["xticks"] and makespan["marks"] >= 2  # the two points, on the post_s axis
