@@ -2,11 +2,13 @@
 
 Where Chromium is missing the tests are skipped with the reason printed, except with CI=true,
 where they fail: CI must have Debian's `chromium` package (apt-get install chromium).
+The browser's process group is killed when the session ends, on failure, on Ctrl-C and on SIGTERM.
 Screenshots go to $TWIN_BROWSER_SHOTS when set (to look at), else to pytest's temporary folder.
 """
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -23,8 +25,19 @@ def chromium():
             pytest.fail(f"CI=true and {reason}", pytrace=False)
         print(f"\nSKIP tests/browser: {reason}")
         pytest.skip(reason)
-    with Chromium(binary) as browser:
-        yield browser
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous is signal.SIG_DFL:  # SIGTERM unwinds like Ctrl-C, so the browser is killed on the way out
+        signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        with Chromium(binary) as browser:
+            yield browser
+    finally:
+        if previous is signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 @pytest.fixture

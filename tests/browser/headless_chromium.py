@@ -45,9 +45,10 @@ READY = "[...document.querySelectorAll('.js-plotly-plot')].every(d => d._fullLay
 
 
 def find_chromium() -> str | None:
+    """$TWIN_CHROMIUM when set (and only it: None if it is not an executable), else chromium on PATH."""
     explicit = os.environ.get("TWIN_CHROMIUM")
     if explicit:
-        return explicit
+        return shutil.which(explicit)
     return next((p for p in map(shutil.which, CANDIDATES) if p), None)
 
 
