@@ -12,7 +12,6 @@ import signal
 from pathlib import Path
 
 import pytest
-
 from headless_chromium import Chromium, find_chromium
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from twin.runs import load_scenario, render_report, resolve_inventory, simulate
 from twin.timefmt import hms
 

@@ -54,7 +54,7 @@ def test_an_outage_cause_follows_its_failing_requests_over_time(drill):
     outage = o["outages"][0]
     errors = drill.events[(drill.events.kind == "request") & (drill.events.name == "error")]
     assert outage["reason"] == errors.cause.value_counts().index[0] == "cinder-volume (singleton) is down"
-    assert [r["reason"] for r in outage["reasons"]][0] == outage["reason"]
+    assert outage["reasons"][0]["reason"] == outage["reason"]
     assert sum(r["downtime_s"] for r in outage["reasons"]) == pytest.approx(
         sum(o["downtime_s"][s] for s in SERVICES), abs=0.01)
     segments = service_segments(drill.events, o["duration_s"])
@@ -70,7 +70,7 @@ def test_an_outage_cause_follows_its_failing_requests_over_time(drill):
 def test_each_service_of_an_outage_has_its_own_time_below_full_level(drill, capsys):
     o = drill.summary["operations"]
     outage = o["outages"][0]
-    assert list(outage["service_s"])[0] == "cinder" and outage["service_s"]["cinder"] == outage["duration_s"]
+    assert next(iter(outage["service_s"])) == "cinder" and outage["service_s"]["cinder"] == outage["duration_s"]
     for service in SERVICES:  # the sampled requests' first-to-last error spans the same time
         window = o["requests"][service]["error_window_s"]
         assert window - 0.5 <= outage["service_s"][service] <= window + 2.0, service

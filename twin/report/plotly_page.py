@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib.resources import files
 
 CONFIG = {"displaylogo": False, "responsive": True}
@@ -23,7 +23,7 @@ def plotly_js() -> str:
     return files("plotly").joinpath("package_data", "plotly.min.js").read_text(encoding="utf-8")
 
 
-@lru_cache(maxsize=None)
+@cache
 def template(name: str = "plotly_white") -> dict:
     """A plotly layout template (its JSON from the plotly package, without importing plotly.io)."""
     return json.loads(files("plotly").joinpath("package_data", "templates", f"{name}.json").read_text("utf-8"))

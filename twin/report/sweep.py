@@ -20,6 +20,7 @@ from html import escape
 from twin.report.capacity import CSS
 from twin.report.plotly_page import figure_div
 
+GRID = ".figs { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 1em; }\n"
 MAX_FIGURES = 60  # past this many metrics, the table alone (every metric is in it)
 
 
@@ -84,12 +85,11 @@ def render_sweep_report(summary: dict) -> str:
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
              f"<title>{escape(title)}</title>",
-             f"<style>{CSS}\n.figs {{ display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); "
-             "gap: 1em; }}</style></head><body>",
+             f"<style>{CSS}{GRID}</style></head><body>",
              f"<h1>{escape(title)}</h1>", _facts(summary, metrics),
              '<h2 id="charts">Each metric per point</h2>',
-             '<p class="note">The mark is the mean over the replications, the bar its interval (hover for the '
-             'numbers).</p>' if figures else '<p class="note">Too many metrics to chart: the table lists them.</p>',
+             ('<p class="note">The mark is the mean over the replications, the bar its interval (hover for the '
+              'numbers).</p>') if figures else '<p class="note">Too many metrics to chart: the table lists them.</p>',
              f'<div class="figs">{"".join(figures)}</div>', '<h2 id="table">Every point</h2>', _table(summary, metrics),
              "</body></html>"]
     return "\n".join(parts) + "\n"
