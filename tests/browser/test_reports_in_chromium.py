@@ -57,7 +57,7 @@ def test_the_operations_report(chromium, shots):
         if service != "overall":
             assert _row(facts, service)[1] == f"{100 * a:.4f}%", service
     outage = next(row for table in facts["tables"] for row in table if row and row[0].startswith(hms(300.0)))
-    assert f"keystone {o['outages'][0]['service_s']['keystone']:,.1f} s" in outage[5]
+    assert f"glance, keystone, swift {o['outages'][0]['service_s']['keystone']:,.1f} s" in outage[5]
     assert outage[6].startswith("cinder-volume (singleton) is down")
 
 

@@ -280,11 +280,15 @@ def operations_metrics(summary: dict) -> dict[str, float]:
 
 
 def outage_services(outage: dict) -> str:
-    """'cinder 523.9 s, nova 60.0 s, ...': each service of an outage with its own time below full level."""
+    """'cinder 523.9 s, neutron, nova 60.0 s, glance, keystone, swift 9.6 s': each service of an
+    outage with its own time below full level, services with the same time named together."""
     below = outage.get("service_s")
     if below is None:  # a summary written before service_s existed
         return ", ".join(outage["services"])
-    return ", ".join(f"{s} {v:,.1f} s" for s, v in below.items())
+    same: dict[str, list[str]] = {}
+    for service, seconds in below.items():  # longest first (service_s is ordered so)
+        same.setdefault(f"{seconds:,.1f} s", []).append(service)
+    return ", ".join(f"{', '.join(sorted(names))} {text}" for text, names in same.items())
 
 
 def outage_reasons(outage: dict) -> str:
