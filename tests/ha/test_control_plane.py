@@ -9,8 +9,10 @@ DB_OR_RPC = ["keystone", "nova", "neutron", "glance", "cinder", "swift"]
 
 
 def levels(events, service):
+    """(time, level) at each change of the level (a change of reason alone is recorded too: skipped)."""
     rows = events[(events.kind == "service") & (events.subject == service)]
-    return list(zip(rows.time_s.round(4), rows.value.round(4)))
+    steps = list(zip(rows.time_s.round(4), rows.value.round(4)))
+    return [s for k, s in enumerate(steps) if k == 0 or s[1] != steps[k - 1][1]]
 
 
 def level_at(events, service, t):

@@ -194,7 +194,7 @@ def test_gantt_bars_carry_the_state_durations(small_run):
     events, summary = small_run
     fig = gantt_figure(*small_run)
     bars = {}
-    for trace in fig.data:
+    for trace in (t for t in fig.data if t.type == "bar"):  # the markers of failures are scatter traces
         for y, base, x in zip(trace.y, trace.base, trace.x):
             bars[(trace.name, y)] = (base, x)
     # compute1 is node 4: enroll at 4 s, a state every 10 s, `deploy failed` at 64 s until 400 s.
@@ -288,4 +288,12 @@ def test_select_nodes_quota_per_role():
 
 def test_helpers():
     assert hms(5123.4) == "1:25:23" and hms(0) == "0:00:00" and hms(float("nan")) == "—"
+    assert hms(86399.4) == "23:59:59"  # short durations read as before
+
+
+def test_times_past_a_day_read_as_days_and_clock_time():
+    """Issue 13 item 8: a year printed as '8760:00:00' and an outage 'at 6798:59:46'."""
+    assert hms(86400) == "day 1 00:00" and hms(86400, span=True) == "1 d 00:00"
+    assert hms(6798 * 3600 + 59 * 60 + 46) == "day 283 06:59"  # 6798 h = 283 d 6 h; seconds dropped
+    assert hms(365 * 86400, span=True) == "365 d 00:00" and hms(-2 * 86400 - 60) == "-day 2 00:01"
     assert sorted(["compute10", "compute2", "compute1"], key=natural_key) == ["compute1", "compute2", "compute10"]

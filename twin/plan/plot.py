@@ -20,10 +20,25 @@ def _months_shown(months: int) -> set[int]:
     return {0, months} | {round(months * k / 4) for k in range(1, 4)}
 
 
+COLOURS = ("#1e88e5", "#43a047", "#8e24aa", "#f4511e", "#00897b", "#6d4c41", "#3949ab", "#e53935", "#7cb342",
+           "#fb8c00")
+
+
+def whole_step(span: float, ticks: int = 8) -> int:
+    """A tick step in whole hosts giving about `ticks` ticks over `span` (never 0.5 of a host)."""
+    return max(1, math.ceil(span / ticks))
+
+
+def host_range(result) -> tuple[int, int]:
+    """The fewest and most compute hosts evaluated (the blocking and utilisation x-axes)."""
+    hosts = [p.hosts for p in result.points] or [result.current_hosts]
+    return min(hosts), max(hosts)
+
+
 def plan_figure(result) -> go.Figure:
     fig = make_subplots(rows=3, cols=1, vertical_spacing=0.09, subplot_titles=(
         f"blocking (p{result.percentile:g} of {result.replications} replications) against compute hosts",
-        "RAM and slot utilisation (mean) against compute hosts",
+        "utilisation (mean) against compute hosts: RAM solid, instance slots dotted",
         "compute hosts needed, by month"))
     shown = _months_shown(result.months)
     for name in result.candidates:
@@ -32,21 +47,28 @@ def plan_figure(result) -> go.Figure:
             pts = sorted((p for p in points if p.month == m), key=lambda p: p.hosts)
             label = f"{escape(name)} month {m}"
             visible = True if m in shown else "legendonly"
+            colour = COLOURS[len(fig.data) // 3 % len(COLOURS)]  # one colour per month in both panels
             fig.add_trace(go.Scatter(x=[p.hosts for p in pts], y=[p.p_blocking for p in pts], mode="lines+markers",
-                                     name=label, legendgroup=label, visible=visible), row=1, col=1)
+                                     name=label, legendgroup=label, visible=visible, line={"color": colour}),
+                          row=1, col=1)
             fig.add_trace(go.Scatter(x=[p.hosts for p in pts], y=[p.util_ram for p in pts], mode="lines+markers",
-                                     name=f"{label} RAM", legendgroup=label, visible=visible, showlegend=False),
-                          row=2, col=1)
+                                     name=f"{label} RAM", legendgroup=label, visible=visible, showlegend=False,
+                                     line={"color": colour}), row=2, col=1)
             fig.add_trace(go.Scatter(x=[p.hosts for p in pts], y=[p.util_slots for p in pts], mode="lines",
-                                     line={"dash": "dot"}, name=f"{label} slots", legendgroup=label,
+                                     line={"dash": "dot", "color": colour}, name=f"{label} slots", legendgroup=label,
                                      visible=visible, showlegend=False), row=2, col=1)
         plan = result.candidates[name]
         fig.add_trace(go.Scatter(x=[mp.month for mp in plan], y=[mp.hosts for mp in plan], mode="lines+markers",
                                  line={"shape": "hv", "width": 3}, name=f"{escape(name)}: hosts needed"), row=3, col=1)
+    for label, dash in (("RAM utilisation (solid line)", None), ("slot utilisation (dotted line)", "dot")):
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=label, legendgroup="line styles",
+                                 line={"color": "#424242", "dash": dash}), row=2, col=1)
     fig.add_hline(y=result.target, line={"color": "#c62828", "dash": "dash"}, row=1, col=1,
                   annotation_text=f"target {100 * result.target:g}%")
-    fig.add_vline(x=result.max_compute, line={"color": "#616161", "dash": "dot"}, row=1, col=1,
-                  annotation_text=f"{escape(result.profile)} limit")
+    low, high = host_range(result)
+    if low <= result.max_compute <= high:
+        fig.add_vline(x=result.max_compute, line={"color": "#616161", "dash": "dot"}, row=1, col=1,
+                      annotation_text=f"{escape(result.profile)} limit")
     months = list(range(result.months + 1))
     fig.add_trace(go.Scatter(x=months, y=[result.current_hosts] * len(months), mode="lines",
                              line={"color": "#616161"}, name=f"current cloud ({result.current_hosts} hosts)"),
@@ -59,21 +81,66 @@ def plan_figure(result) -> go.Figure:
     fig.update_yaxes(tickformat=".1%", rangemode="tozero", row=1, col=1)
     fig.update_yaxes(tickformat=".0%", rangemode="tozero", row=2, col=1)
     fig.update_yaxes(rangemode="tozero", row=3, col=1, title_text="hosts")
-    fig.update_xaxes(title_text="compute hosts", row=1, col=1)
-    fig.update_xaxes(title_text="compute hosts", row=2, col=1)
+    for row in (1, 2):  # the hosts evaluated, whole hosts only (not 0 to the profile's limit)
+        fig.update_xaxes(title_text="compute hosts", range=[low - 0.5, high + 0.5], tick0=0,
+                         dtick=whole_step(high - low), tickformat="d", row=row, col=1)
+    needed = [mp.hosts for plan in result.candidates.values() for mp in plan if mp.hosts is not None]
+    top = max([result.current_hosts, result.max_compute, *needed])
+    fig.update_yaxes(tick0=0, dtick=whole_step(top), tickformat="d", row=3, col=1)
+    fig.update_xaxes(tick0=0, dtick=whole_step(result.months, 12), tickformat="d", row=3, col=1)
     fig.update_xaxes(title_text="month", row=3, col=1)
     fig.update_layout(height=1100, template="plotly_white", margin={"l": 70, "r": 20, "t": 60, "b": 40})
     return fig
 
 
 def plan_html(result, table_text: str) -> str:
+    """The page: the plan's facts, one table per candidate (the numbers of `table_text`, the
+    plan as text, in cells), its verdict, then the figure."""
     title = f"Helion Twin capacity plan: {result.scenario}"
     div = plan_figure(result).to_html(full_html=False, include_plotlyjs=True, div_id="plan",
                                       config={"displaylogo": False, "responsive": True})
+    verdict = table_text.rstrip().split("\n\n")[-1].splitlines()
     return "\n".join([
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', f"<title>{escape(title)}</title>",
-        f"<style>{CSS}</style></head><body>", f"<h1>{escape(title)}</h1>",
-        f"<pre>{escape(table_text)}</pre>", div, "</body></html>"]) + "\n"
+        f"<style>{CSS}</style></head><body>", f"<h1>{escape(title)}</h1>", _facts(result),
+        *(f"<p>{escape(line)}</p>" for line in verdict), *_candidate_tables(result), div, "</body></html>"]) + "\n"
+
+
+def _facts(r) -> str:
+    facts = [("scenario", r.scenario), ("limits profile", f"{r.profile}: at most {r.max_compute} compute hosts"),
+             ("target", f"blocking at most {100 * r.target:g}% at the {r.percentile:g}th percentile"),
+             ("replications", f"{r.replications} per point"), ("survive", f"{r.survive} host failure(s)"),
+             ("months", str(r.months)), ("current cloud", f"{r.current_hosts} compute hosts"),
+             ("runs", f"{r.runs:,} in {r.wall_s:.1f} s")]
+    rows = "".join(f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in facts)
+    return f'<table class="facts">{rows}</table>'
+
+
+def _candidate_tables(r) -> list[str]:
+    pct = f"p{r.percentile:g}"
+    head = ["month", "demand VMs", f"now {pct}", "hosts", f"{pct} blocking", "RAM util", "slot util", "limits"]
+    out = []
+    for name, plan in r.candidates.items():
+        hw = r.hardware.get(name)
+        what = ("the current hosts' hardware" if hw is None else
+                f"{hw['cpus']} CPUs, {hw['memory_mib'] // 1024} GiB, {hw['disk_gib']} GiB disk")
+        rows = []
+        for mp, cur in zip(plan, r.current):
+            now = fmt_pct(cur.p_blocking) if cur is not None else "—"
+            if mp.hosts is None:
+                rows.append([f"month {mp.month}", f"{mp.demand_vms:,.1f}", now, f"> {r.max_hosts}", "—", "—", "—",
+                             f"more than {r.max_hosts} hosts searched"])
+                continue
+            p = mp.point
+            limits = (f"more than {r.max_compute} compute hosts under {r.profile}" if mp.exceeds_profile
+                      else f"within {r.profile}")
+            rows.append([f"month {mp.month}", f"{mp.demand_vms:,.1f}", now, str(mp.hosts), fmt_pct(p.p_blocking),
+                         fmt_pct(p.util_ram), fmt_pct(p.util_slots), limits])
+        cells = "".join("<tr>" + "".join(f'<td{" class=num" if 0 < i < 7 else ""}>{escape(c)}</td>'
+                                          for i, c in enumerate(row)) + "</tr>" for row in rows)
+        out.append(f"<h2>Candidate {escape(name)} ({escape(what)})</h2>"
+                   f'<table class="data"><tr>{"".join(f"<th>{escape(h)}</th>" for h in head)}</tr>{cells}</table>')
+    return out
 
 
 def fmt_pct(x) -> str:

@@ -257,3 +257,20 @@ def _number(value) -> float:
         return float(value) if value is not None else float("nan")
     except (TypeError, ValueError):
         return float("nan")
+
+
+#: Events that mark the Gantt and fill the faults table: (kind, name or None for any) -> label
+MARKED = {("failure", None): "node failed", ("fault", "start"): "fault started", ("fault", "end"): "fault ended",
+          ("boot", "rogue_node"): "rogue node (unknown MAC refused)"}
+
+
+def marked_events(log: pd.DataFrame) -> pd.DataFrame:
+    """Failures, injected faults and rogue nodes in time order: columns time_s, what, subject, detail."""
+    rows = []
+    for (kind, name), what in MARKED.items():
+        part = log[(log["kind"] == kind) & ((log["name"] == name) if name else True)]
+        rows.append(pd.DataFrame({"time_s": part["time_s"], "seq": part["seq"], "what": what,
+                                  "subject": part["subject"], "detail": part["detail"].where(
+                                      part["detail"] != "", part["cause"])}))
+    frame = pd.concat(rows, ignore_index=True)
+    return frame.sort_values(["time_s", "seq"], kind="mergesort").reset_index(drop=True)

@@ -2,7 +2,8 @@
 (operations and capacity runs have their own pages: operations.py, capacity.py).
 
 Contents, top to bottom: the header (scenario, backend, seed, outcome, makespan, node counts by
-final state), the failures and their causes, the Gantt chart of provision states with the TripleO
+final state), the failures and their causes, the faults (declared by the scenario, and every
+fault, failure and rogue node in the log), the Gantt chart (failures and faults marked) of provision states with the TripleO
 phases on top, the phases table, and the per-node table.
 
 Rules:
@@ -25,6 +26,7 @@ import pandas as pd
 from twin.fileio import atomic_write
 from twin.report import derive, gantt
 from twin.report.derive import state_intervals  # noqa: F401  (public helper, re-exported)
+from twin.report.plotly_page import figure_div
 
 MAX_GANTT_NODES = 300
 MAX_FAILURES_OPEN = 25  # more failures than this: a by-cause table, the full list folded
@@ -65,6 +67,7 @@ def render_deploy_report(events: pd.DataFrame, summary: dict) -> str:
     phases = derive.phase_table(log, summary)
     nodes = derive.node_table(log, summary)
     failures = derive.failure_table(log, nodes, intervals)
+    marks = derive.marked_events(log)
 
     title = f"Helion Twin report: {summary.get('scenario') or 'unnamed scenario'}"
     parts = [
@@ -74,10 +77,11 @@ def render_deploy_report(events: pd.DataFrame, summary: dict) -> str:
         f"<title>{escape(title)}</title>",
         f"<style>{CSS}</style></head><body>",
         _header(log, summary, nodes, end_s),
-        '<nav><a href="#failures">Failures</a><a href="#timeline">Timeline</a>'
+        '<nav><a href="#failures">Failures</a><a href="#faults">Faults</a><a href="#timeline">Timeline</a>'
         '<a href="#phases">Phases</a><a href="#nodes">Nodes</a></nav>',
         _failures(failures, several_attempts=_attempts(log, summary) > 1),
-        _timeline(intervals, phases, nodes, end_s),
+        _faults(summary, marks),
+        _timeline(intervals, phases, nodes, end_s, marks),
         _phases(phases),
         _nodes(nodes),
         "</body></html>",
@@ -91,7 +95,10 @@ def gantt_figure(events: pd.DataFrame, summary: dict, max_nodes: int = MAX_GANTT
     end_s = derive.end_time(log, summary)
     nodes = derive.node_table(log, summary)
     shown, _ = derive.select_nodes(nodes, max_nodes)
-    return gantt.figure(derive.state_intervals(log, end_s), derive.phase_table(log, summary), shown, end_s)
+    import plotly.graph_objects as go
+
+    return go.Figure(gantt.figure(derive.state_intervals(log, end_s), derive.phase_table(log, summary), shown,
+                                  end_s, derive.marked_events(log)))
 
 
 def write_report(events: pd.DataFrame, summary: dict, path) -> Path:
@@ -111,7 +118,7 @@ def _header(log: pd.DataFrame, summary: dict, nodes: pd.DataFrame, end_s: float)
         ("seed", summary.get("seed")),
         ("policy", summary.get("policy")),
         ("attempts", dep.get("attempts")),
-        ("makespan", f"{gantt.hms(end_s)} ({end_s:,.1f} s)"),
+        ("makespan", f"{gantt.hms(end_s, span=True)} ({end_s:,.1f} s)"),
         ("events", _count((summary.get("counts") or {}).get("events", len(log)))),
         ("nodes", f"{len(nodes):,}"),
     ]
@@ -169,7 +176,42 @@ def _failures(failures: pd.DataFrame, several_attempts: bool) -> str:
     )
 
 
-def _timeline(intervals, phases, nodes, end_s: float) -> str:
+def _faults(summary: dict, marks: pd.DataFrame) -> str:
+    """The faults the scenario declared (when the summary lists them), then every fault, failure
+    and rogue node in the log, in time order."""
+    head = '<h2 id="faults">Faults</h2>'
+    declared = summary.get("faults") or []
+    out = [head]
+    if declared:
+        keys = ["kind", "node", "nodes", "group", "service", "at_s", "from_s", "for_s", "rate_mbps"]
+        cols = [k for k in keys if any(f.get(k) not in (None, 0.0) for f in declared)]
+        rows = "".join("<tr>" + "".join(f"<td>{escape(_fault_cell(f.get(k)))}</td>" for k in cols) + "</tr>"
+                       for f in declared)
+        out.append(f"<p>{len(declared):,} fault(s) injected by the scenario:</p>"
+                   f'<table class="data"><tr>{"".join(f"<th>{escape(k)}</th>" for k in cols)}</tr>{rows}</table>')
+    else:
+        out.append('<p class="note">The scenario injected no fault (or this summary does not list them).</p>')
+    if len(marks):
+        rows = "".join(f"<tr><td>{escape(_time(t))}</td><td>{escape(w)}</td><td>{escape(s)}</td>"
+                       f'<td class="cause">{escape(d)}</td></tr>'
+                       for t, w, s, d in zip(marks["time_s"], marks["what"], marks["subject"], marks["detail"]))
+        table = (f'<table class="data"><tr><th>time</th><th>what</th><th>node</th><th>detail</th></tr>{rows}'
+                 "</table>")
+        if len(marks) > MAX_FAILURES_OPEN:
+            table = f"<details><summary>Faults, failures and rogue nodes ({len(marks):,})</summary>{table}</details>"
+        out.append("<p>In the log (marked on the timeline):</p>" + table)
+    return "".join(out)
+
+
+def _fault_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _timeline(intervals, phases, nodes, end_s: float, marks: pd.DataFrame | None = None) -> str:
     head = '<h2 id="timeline">Timeline</h2>'
     if intervals.empty and phases.empty:
         return head + '<p class="note">No provision states or phases were recorded.</p>'
@@ -183,13 +225,8 @@ def _timeline(intervals, phases, nodes, end_s: float) -> str:
             f"from the chart ({per_role}), keeping the same number per role, failed nodes first. "
             "Every node is in the table below.</p>"
         )
-    fig = gantt.figure(intervals, phases, shown, end_s)
-    div = fig.to_html(
-        full_html=False,
-        include_plotlyjs=True,
-        div_id="gantt",
-        config={"displaylogo": False, "responsive": True},
-    )
+    fig = gantt.figure(intervals, phases, shown, end_s, marks)
+    div = figure_div(fig["data"], fig["layout"], "gantt", include_plotlyjs=True)
     return head + note + div
 
 

@@ -27,6 +27,9 @@ from twin.timefmt import hms
 
 MAX_ROWS_OPEN = 50  # longer tables are folded (<details>)
 MAX_BUCKETS = 300
+DASHES = ("solid", "dash", "dot", "dashdot")
+SO_FAR_POINTS = 2000  # the availability-so-far curve, per service
+SHORT_FRACTION = 0.005  # outage bars narrower than this share of the axis get a marker
 PALETTE = ("#1e88e5", "#43a047", "#8e24aa", "#f4511e", "#00897b", "#6d4c41", "#fdd835", "#3949ab", "#e53935",
            "#5e35b1", "#039be5", "#7cb342", "#c0ca33", "#ff7043", "#8d6e63", "#546e7a")
 
@@ -104,7 +107,8 @@ def render_operations_report(events: pd.DataFrame, summary: dict) -> str:
         '<h2 id="availability">Availability over time</h2>'
         '<p class="note">Each service\'s level is the share of client addresses whose request would succeed at '
         'that moment (HAProxy pins each address to one backend); availability is its time average, exact from '
-        'the log. The lower panel shows the availability so far.</p>',
+        'the log. The lower panel shows the availability so far. Services whose levels are identical all run '
+        'long share one line (its legend names them).</p>',
         levels or '<p class="note">No service levels were recorded (no controllers?).</p>',
         '<h2 id="outages">Outages</h2>',
         timeline or '<p class="note">No outage: every service stayed fully up.</p>',
@@ -128,7 +132,7 @@ def _header(summary: dict, o: dict, duration: float) -> str:
     takeovers = [m["takeover_s"] for m in moves if m.get("takeover_s") is not None]
     facts = [
         ("scenario", summary.get("scenario")), ("run", "operations"), ("backend", summary.get("backend")),
-        ("seed", summary.get("seed")), ("duration", _when(duration)),
+        ("seed", summary.get("seed")), ("duration", f"{hms(duration, span=True)} ({duration:,.1f} s)"),
         ("outages", f"{o.get('outages_total', 0):,}"),
         ("downtime (overall)", f"{_num((o.get('downtime_s') or {}).get('overall'), 1)} s"),
         ("VIP moves", f"{len(moves):,}" + (f" (takeover {_num(float(np.mean(takeovers)), 3)} s on average)"
@@ -164,19 +168,49 @@ def _levels(events, o, duration, scale, unit):
     times = table.index.to_numpy(dtype=float)
     x = np.append(times, duration) / scale
     widths = table.width_s.to_numpy()
-    for i, s in enumerate(services):
-        level = table[s].to_numpy()
+    for i, group in enumerate(same_levels(table, services)):
+        level = table[group[0]].to_numpy()
         colour = PALETTE[i % len(PALETTE)]
-        fig.add_trace(go.Scatter(x=x, y=np.append(level, level[-1]), mode="lines", line_shape="hv", name=s,
-                                 legendgroup=s, line={"color": colour}), row=1, col=1)
-        elapsed = np.cumsum(widths)
-        so_far = np.where(elapsed > 0, np.cumsum(level * widths) / np.maximum(elapsed, 1e-12), 1.0)
-        fig.add_trace(go.Scatter(x=np.append(times[1:], duration) / scale, y=so_far, mode="lines", name=s,
-                                 legendgroup=s, showlegend=False, line={"color": colour}), row=2, col=1)
+        name = ", ".join(group)  # services with identical levels share one line (they would hide each other)
+        fig.add_trace(go.Scatter(x=x, y=np.append(level, level[-1]), mode="lines", line_shape="hv", name=name,
+                                 legendgroup=name, line={"color": colour, "dash": DASHES[i % len(DASHES)]}),
+                      row=1, col=1)
+        sx, sy = availability_so_far(times, widths, level)
+        fig.add_trace(go.Scatter(x=sx / scale, y=sy, mode="lines", name=name, legendgroup=name, showlegend=False,
+                                 line={"color": colour, "dash": DASHES[i % len(DASHES)]}), row=2, col=1)
     fig.update_yaxes(range=[-0.05, 1.05], row=1, col=1)
     fig.update_xaxes(title_text=unit, row=2, col=1)
     fig.update_layout(height=560, margin={"l": 60, "r": 20, "t": 40, "b": 40}, template="plotly_white")
     return fig
+
+
+def same_levels(table: pd.DataFrame, services: list[str]) -> list[list[str]]:
+    """The services grouped by identical level over the whole run, in first-seen order."""
+    groups: dict[bytes, list[str]] = {}
+    for s in services:
+        groups.setdefault(table[s].to_numpy(dtype=float).tobytes(), []).append(s)
+    return list(groups.values())
+
+
+def availability_so_far(times: np.ndarray, widths: np.ndarray, level: np.ndarray,
+                        points: int = SO_FAR_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """The availability from the start to t, sampled so that straight lines between the points
+    stay on the exact curve: within a row (level L from t_k for w_k) it is (U_k + L (t - t_k)) / t,
+    not a straight line, so each row gets points in proportion to its width (at least its two
+    ends, at most 64) and the total stays near `points`."""
+    up_before = np.concatenate([[0.0], np.cumsum(level * widths)[:-1]])
+    total = float(widths.sum()) or 1.0
+    xs, ys = [], []
+    for t0, w, lv, up in zip(times, widths, level, up_before):
+        if w <= 0:
+            continue
+        n = int(min(64, max(2, math.ceil(points * w / total))))
+        t = t0 + w * np.linspace(0.0, 1.0, n)
+        xs.append(t)
+        ys.append(np.where(t > 0, (up + lv * (t - t0)) / np.maximum(t, 1e-300), lv))
+    if not xs:
+        return np.zeros(0), np.zeros(0)
+    return np.concatenate(xs), np.concatenate(ys)
 
 
 def _timeline(events, o, duration, scale, unit):
@@ -202,6 +236,15 @@ def _timeline(events, o, duration, scale, unit):
             customdata=[[f"{it[3]:.2f}", it[4], f"{it[2] - it[1]:,.1f}"] for it in items],
             hovertemplate="%{y}: level %{customdata[0]} for %{customdata[2]} s<br>cause: %{customdata[1]}"
                           "<extra>" + escape(reason) + "</extra>"))
+    short = [(it, PALETTE[i % len(PALETTE)], reason) for i, (reason, items) in enumerate(sorted(bars.items()))
+             for it in items if (it[2] - it[1]) < SHORT_FRACTION * duration]
+    if short:  # a few seconds on a year axis is less than a pixel: a marker shows where they are
+        fig.add_trace(go.Scatter(
+            y=[it[0] for it, _, _ in short], x=[(it[1] + it[2]) / 2 / scale for it, _, _ in short], mode="markers",
+            name=f"short (under {100 * SHORT_FRACTION:g}% of the axis)",
+            marker={"symbol": "line-ns-open", "size": 18, "line": {"width": 2}, "color": [c for _, c, _ in short]},
+            customdata=[[f"{it[2] - it[1]:,.1f}", escape(r[:70]), it[4]] for it, _, r in short],
+            hovertemplate="%{y}: %{customdata[1]} for %{customdata[0]} s<br>cause: %{customdata[2]}<extra></extra>"))
     fig.update_layout(barmode="overlay", height=140 + 40 * len(services), template="plotly_white",
                       xaxis={"title": unit, "range": [0, duration / scale]},
                       yaxis={"categoryorder": "array", "categoryarray": services[::-1]},
@@ -231,19 +274,30 @@ def _requests(events, o, duration, scale, unit):
 
 
 def _outages(o: dict) -> str:
+    from twin.cloud.ha.summary import outage_services
+
     outages = o.get("outages") or []
     if not outages:
         return ""
     rows = [[_when(x["start_s"]), _when(x["end_s"]), _num(x["duration_s"], 1), _num(x["downtime_s"], 1),
-             f"{x['min_level']:.2f}", escape(", ".join(x["services"])), escape(x["reason"]),
+             f"{x['min_level']:.2f}", escape(outage_services(x)), _why(x),
              f'<span class="warning">{escape(x["cause"])}</span>', f"{x['errors']:,}"]
             for x in outages]
     more = o.get("outages_total", len(outages)) - len(outages)
     note = f'<p class="note">{more:,} more outages are in the event log.</p>' if more > 0 else ""
     return (f"<p>{o.get('outages_total', len(outages)):,} outage(s): intervals where some service was below its "
-            "full level. Downtime counts a half-level minute as half a minute.</p>"
-            + _table(["start", "end", "duration (s)", "downtime (s)", "lowest level", "services", "why requests failed",
-                      "cause", "errors"], rows, {2, 3, 4, 8}, "All outages") + note)
+            "full level, each service with its own time below full level. Downtime counts a half-level minute as "
+            "half a minute; why requests failed lists each reason with the downtime it caused, largest first.</p>"
+            + _table(["start", "end", "duration (s)", "downtime (s)", "lowest level", "services (time below full)",
+                      "why requests failed (downtime)", "cause (of the largest)", "errors"], rows, {2, 3, 4, 8},
+                     "All outages") + note)
+
+
+def _why(outage: dict) -> str:
+    reasons = outage.get("reasons")
+    if not reasons:  # a summary written before reasons existed
+        return escape(outage["reason"])
+    return "<br>".join(f"{escape(r['reason'])} ({r['downtime_s']:,.1f} s)" for r in reasons)
 
 
 def _request_table(o: dict) -> str:

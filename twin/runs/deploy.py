@@ -25,7 +25,9 @@ def simulate(sc, inventory, seed: int, progress: bool = False) -> RunResult:
     nodes = inventory.active
     world = make_sim_world(seed, Recorder(), lambda w: SimHardware(w, nodes, sc.timing, sc.network, sc.faults))
     _start_faults(world, sc, nodes)
-    return deploy(world, sc, nodes, seed, "sim", progress)
+    result = deploy(world, sc, nodes, seed, "sim", progress)
+    result.summary["faults"] = [f.model_dump(mode="json", exclude_none=True) for f in sc.faults]  # for the report
+    return result
 
 
 def _start_faults(world, sc, nodes) -> None:

@@ -7,8 +7,9 @@ Rules:
   the current instant; changes at the same instant share it. A settle updates the components in
   dependency order (Galera, RabbitMQ, HAProxy's checks, VRRP, singletons), then recomputes each
   API service's level: the share of client addresses (`probe_sources`) whose request would
-  succeed now. A level that changes is recorded (ServiceLevel) with why requests fail and what
-  caused it, so availability is exact from the log, with or without sampled clients.
+  succeed now. A level that changes, or the same level failing for another reason, is recorded
+  (ServiceLevel) with why requests fail and what caused it, so availability is exact from the
+  log, with or without sampled clients, and an outage's cause follows its failing requests.
 - A request's path (`route`), in order: the VIP (VRRP holder, reachable, VIP configured), the
   holder's HAProxy (running), a backend chosen among those HAProxy's checks believe up
   (`balance source`: the client address picks it), that backend really answering, then each of
@@ -81,6 +82,7 @@ class ControlPlane:
         self.vrrp = Vrrp(self, self.controllers, params.keepalived, chk_phases)
         self.singletons = Singletons(self, self.controllers, params.singletons)
         self.levels = {s: 1.0 for s in self.services}
+        self.reasons = {s: "" for s in self.services}  # why the level is below 1 (a change is recorded)
         self._lb_up = {lb: True for lb in self.controllers}
         self._settle_pending = False
         self._rr = {s: 0 for s in self.services}
@@ -125,7 +127,7 @@ class ControlPlane:
         self.cause = "start"
         for service in self.services:
             level, reason = self.level(service)
-            self.levels[service] = level
+            self.levels[service], self.reasons[service] = level, reason
             self.record(ServiceLevel(service, level, REASONS.get(reason, ("",))[0], "start"))
 
     def _settle(self, _event=None) -> None:
@@ -140,8 +142,8 @@ class ControlPlane:
         memo: dict = {}
         for service in self.services:
             level, reason = self.level(service, memo)
-            if level != self.levels[service]:
-                self.levels[service] = level
+            if level != self.levels[service] or reason != self.reasons[service]:
+                self.levels[service], self.reasons[service] = level, reason
                 self.record(ServiceLevel(service, level, REASONS.get(reason, ("",))[0], self.cause))
 
     def _healthy(self, lb: str, b: str, kind: str) -> bool:

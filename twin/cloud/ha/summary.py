@@ -5,12 +5,16 @@ Rules: nothing here is tracked during the run. Availability comes from the servi
 exact over any duration whether or not clients were sampled:
     availability(service) = 1 - (integral of (1 - level) dt) / duration
     overall level(t) = min over services (the cloud is as available as its worst API)
-An outage is a maximal interval where the overall level is below 1; its cause is what made the
-first level drop, its errors are the sampled requests that failed in it. Shape (docs/operations.md):
+An outage is a maximal interval where the overall level is below 1; each service in it has its own
+time below full level, and why its requests fail is recorded as segments that follow the fault's
+course (a change of reason is a new segment); the outage's reason and cause are those of the most
+downtime; its errors are the sampled requests that failed in it. Shape (docs/operations.md):
     scenario, run: operations, backend, seed,
     operations: {duration_s, availability: {overall, <service>...}, downtime_s: {...},
-                 outages: [{start_s, end_s, duration_s, downtime_s, min_level, services, reason,
-                            cause, errors}], outages_total, components: {galera, rabbitmq_majority,
+                 outages: [{start_s, end_s, duration_s, downtime_s, min_level, services, service_s,
+                            reason, cause, reasons: [{reason, cause, downtime_s}],
+                            segments: [{service, start_s, end_s, level, reason, cause}],
+                            segments_total, errors, ongoing}], outages_total, components: {galera, rabbitmq_majority,
                  undercloud, seed, <singleton>...}, vip: {moves: [...]}, faults: {...},
                  requests: {<service>: {count, errors, success_rate, p50_s, p99_s, max_s}}},
     counts: {events, nodes}
@@ -64,7 +68,34 @@ def fraction_in(events: pd.DataFrame, kind: str, subject: str, good: set[str], d
     return float((widths * states).sum() / duration_s) if duration_s > 0 else 1.0
 
 
+def service_segments(events: pd.DataFrame, duration_s: float) -> pd.DataFrame:
+    """Every interval where one service was below its full level for one reason: columns service,
+    start_s, end_s, level, reason, cause; sorted by start. A ServiceLevel event is written when a
+    level or its reason changes (twin/cloud/ha/plane.py), so each row holds until the service's next."""
+    svc = events[(events.kind == "service") & (events.time_s <= duration_s)]
+    if svc.empty:
+        return pd.DataFrame(columns=["service", "start_s", "end_s", "level", "reason", "cause"])
+    svc = svc.sort_values(["subject", "time_s", "seq"], kind="mergesort")
+    svc = svc[~svc.duplicated(["subject", "time_s"], keep="last")]  # same instant: the last word
+    subject = svc.subject.astype(str).to_numpy()
+    start = svc.time_s.to_numpy(dtype=float)
+    same_next = np.append(subject[1:] == subject[:-1], False)
+    end = np.where(same_next, np.append(start[1:], duration_s), duration_s)
+    frame = pd.DataFrame({"service": subject, "start_s": start, "end_s": end, "level": svc.value.to_numpy(dtype=float),
+                          "reason": svc.detail.astype(str).to_numpy(), "cause": svc.cause.astype(str).to_numpy()})
+    frame = frame[(frame.level < 1.0) & (frame.end_s > frame.start_s)]
+    return frame.sort_values(["start_s", "service"], kind="mergesort").reset_index(drop=True)
+
+
+MAX_SEGMENTS_LISTED = 50  # per outage; its per-service times and reasons count them all
+
+
 def outages(levels: pd.DataFrame, events: pd.DataFrame, duration_s: float) -> list[dict]:
+    """Maximal intervals where some service was below its full level. Each names every service
+    with its own time below full level (`service_s`) and lists its `segments` (one per service and
+    reason, in time order: why requests failed changes as the fault runs its course); `reasons`
+    sums the downtime of each (reason, cause), largest first, and the outage's `reason` and `cause`
+    are the largest's."""
     services = [c for c in levels.columns if c != "width_s"]
     if not services:
         return []
@@ -72,10 +103,8 @@ def outages(levels: pd.DataFrame, events: pd.DataFrame, duration_s: float) -> li
     overall = table.min(axis=1)
     times = levels.index.to_numpy(dtype=float)
     widths = levels.width_s.to_numpy()
-    svc = events[(events.kind == "service") & (events.value < 1.0)]
-    opening: dict[float, tuple[str, str]] = {}
-    for t, detail, cause in zip(svc.time_s.to_numpy(dtype=float), svc.detail, svc.cause):
-        opening.setdefault(t, (str(detail), str(cause)))
+    segs = service_segments(events, duration_s)
+    seg_start = segs.start_s.to_numpy(dtype=float)
     errors = np.sort(events[(events.kind == "request") & (events.name == "error")].time_s.to_numpy(dtype=float))
     bad = overall < 1.0
     result, i, n = [], 0, len(times)
@@ -87,12 +116,24 @@ def outages(levels: pd.DataFrame, events: pd.DataFrame, duration_s: float) -> li
         while j + 1 < n and bad[j + 1]:
             j += 1
         start, end = times[i], times[j] + widths[j]
-        hit = [s for k, s in enumerate(services) if (table[i:j + 1, k] < 1.0).any()]
-        reason, cause = opening.get(start, ("", ""))
+        inside = segs.iloc[np.searchsorted(seg_start, start, "left"):np.searchsorted(seg_start, end, "left")]
+        length = inside.end_s - inside.start_s
+        below = length.groupby(inside.service, sort=True).sum().sort_values(ascending=False, kind="mergesort")
+        weighted = ((1.0 - inside.level) * length).groupby([inside.reason, inside.cause], sort=True).sum()
+        weighted = weighted.sort_values(ascending=False, kind="mergesort")
+        reasons = [{"reason": r, "cause": c, "downtime_s": _r(v, 3)} for (r, c), v in weighted.items()]
+        top = reasons[0] if reasons else {"reason": "", "cause": ""}
         result.append({
             "start_s": _r(start, 3), "end_s": _r(end, 3), "duration_s": _r(end - start, 3),
             "downtime_s": _r(((1.0 - overall[i:j + 1]) * widths[i:j + 1]).sum(), 3),
-            "min_level": _r(overall[i:j + 1].min(), 4), "services": hit, "reason": reason, "cause": cause,
+            "min_level": _r(overall[i:j + 1].min(), 4),
+            "services": [s for k, s in enumerate(services) if (table[i:j + 1, k] < 1.0).any()],
+            "service_s": {str(s): _r(v, 3) for s, v in below.items()},
+            "reason": top["reason"], "cause": top["cause"], "reasons": reasons,
+            "segments": [{"service": r.service, "start_s": _r(r.start_s, 3), "end_s": _r(r.end_s, 3),
+                          "level": _r(r.level, 4), "reason": r.reason, "cause": r.cause}
+                         for r in inside.head(MAX_SEGMENTS_LISTED).itertuples()],
+            "segments_total": int(len(inside)),
             "errors": int(np.searchsorted(errors, end, "right") - np.searchsorted(errors, start, "left")),
             "ongoing": bool(end >= duration_s and j == n - 1),
         })
@@ -243,6 +284,25 @@ def operations_metrics(summary: dict) -> dict[str, float]:
     return m
 
 
+def outage_services(outage: dict) -> str:
+    """'cinder 523.9 s, neutron, nova 60.0 s, glance, keystone, swift 9.6 s': each service of an
+    outage with its own time below full level, services with the same time named together."""
+    below = outage.get("service_s")
+    if below is None:  # a summary written before service_s existed
+        return ", ".join(outage["services"])
+    same: dict[str, list[str]] = {}
+    for service, seconds in below.items():  # longest first (service_s is ordered so)
+        same.setdefault(f"{seconds:,.1f} s", []).append(service)
+    return ", ".join(f"{', '.join(sorted(names))} {text}" for text, names in same.items())
+
+
+def outage_reasons(outage: dict) -> str:
+    """The reason with the most downtime and its cause, then how many others the outage went through."""
+    others = len(outage.get("reasons") or []) - 1
+    return (f"mostly {outage['reason']} (cause: {outage['cause']})"
+            + (f" and {others} other reason(s) (the report lists them)" if others > 0 else ""))
+
+
 def operations_digest(summary: dict, out) -> str:
     """The few lines `twin run` prints after an operations run."""
     from twin.timefmt import hms
@@ -253,15 +313,14 @@ def operations_digest(summary: dict, out) -> str:
     moves = o["vip"]["moves"]
     takeovers = [m["takeover_s"] for m in moves if m["takeover_s"] is not None]
     lines = [f"{summary['scenario']} ({summary['backend']}, seed {summary['seed']}): operations for "
-             f"{hms(o['duration_s'])} ({o['duration_s']:,.0f} s): availability {100 * a['overall']:.4f}% overall",
+             f"{hms(o['duration_s'], span=True)} ({o['duration_s']:,.0f} s): availability {100 * a['overall']:.4f}% overall",
              f"  per service: {services}",
              f"  {o['outages_total']:,} outage(s), downtime {o['downtime_s']['overall']:,.1f} s; "
              f"{o['faults']['started']:,} fault(s); VIP moved {len(moves)}x"
              + (f" (takeover {np.mean(takeovers):.2f} s on average)" if takeovers else "")]
     for x in sorted(o["outages"], key=lambda x: -x["downtime_s"])[:5]:
-        lines.append(f"  outage at {hms(x['start_s'])} for {x['duration_s']:,.1f} s "
-                     f"({', '.join(x['services'])}): {x['reason']} (cause: {x['cause']})"
-                     + (f", {x['errors']:,} errors" if x["errors"] else ""))
+        lines.append(f"  outage at {hms(x['start_s'])} for {x['duration_s']:,.1f} s ({outage_services(x)}): "
+                     f"{outage_reasons(x)}" + (f", {x['errors']:,} errors" if x["errors"] else ""))
     reqs = o["requests"]
     if reqs:
         total = sum(r["count"] for r in reqs.values())

@@ -1,0 +1,106 @@
+"""Every kind of report opened in headless Chromium: no console error, every figure drawn (an SVG
+with marks in it), and the numbers of its tables equal to the run's summary (issue 13: tests in a
+real browser). A screenshot of each page is saved (conftest.py: $TWIN_BROWSER_SHOTS)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from twin.runs import load_scenario, render_report, resolve_inventory, simulate
+from twin.timefmt import hms
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _run(name: str):
+    loaded = load_scenario(REPO / "scenarios" / f"{name}.yaml")
+    inventory, _ = resolve_inventory(loaded)
+    return simulate(loaded.scenario, inventory, loaded.scenario.seed)
+
+
+def _open(chromium, html: str, folder: Path, name: str) -> dict:
+    page = folder / f"{name}.html"
+    page.write_text(html, encoding="utf-8")
+    facts = chromium.open(page, screenshot=folder / f"{name}.png")
+    assert facts["console"] == [], facts["console"]
+    assert facts["figs"], "no figure on the page"
+    for fig in facts["figs"]:
+        assert fig["svgs"] >= 1 and fig["marks"] >= 1 and fig["width"] > 300, fig
+    return facts
+
+
+def _cells(facts: dict) -> set[str]:
+    return {cell for table in facts["tables"] for row in table for cell in row}
+
+
+def _row(facts: dict, first: str) -> list[str]:
+    return next(row for table in facts["tables"] for row in table if row and row[0] == first)
+
+
+def test_the_deployment_report(chromium, shots):
+    run = _run("helion-faults")
+    facts = _open(chromium, render_report(run.events, run.summary), shots, "deploy")
+    d = run.summary["deployment"]
+    assert _row(facts, "makespan")[1] == f"{hms(d['makespan_s'], span=True)} ({d['makespan_s']:,.1f} s)"
+    cells = _cells(facts)
+    for node, info in d["nodes"].items():
+        assert node in cells, node
+        if info.get("cause"):
+            assert any(info["cause"] in c for c in cells), info["cause"]
+
+
+def test_the_operations_report(chromium, shots):
+    run = _run("ha-drill")
+    o = run.summary["operations"]
+    facts = _open(chromium, render_report(run.events, run.summary), shots, "operations")
+    assert {f["id"] for f in facts["figs"]} == {"levels", "outage-timeline", "requests"}
+    for service, a in o["availability"].items():
+        if service != "overall":
+            assert _row(facts, service)[1] == f"{100 * a:.4f}%", service
+    outage = next(row for table in facts["tables"] for row in table if row and row[0].startswith(hms(300.0)))
+    assert f"glance, keystone, swift {o['outages'][0]['service_s']['keystone']:,.1f} s" in outage[5]
+    assert outage[6].startswith("cinder-volume (singleton) is down")
+
+
+def test_the_capacity_report(chromium, shots):
+    run = _run("capacity-reference")
+    facts = _open(chromium, render_report(run.events, run.summary), shots, "capacity")
+    assert run.summary["scenario"] in facts["title"]
+    by_flavor = run.summary["capacity"]["requests"]["by_flavor"]
+    assert by_flavor and sum(v["requests"] for v in by_flavor.values()) > 100
+    for flavor, v in by_flavor.items():
+        assert _row(facts, flavor)[1:3] == [f"{v['requests']:,}", f"{v['blocked']:,}"], flavor
+
+
+def test_the_plan_report(chromium, shots):
+    from twin.plan.cli import plan_table
+    from twin.plan.plot import plan_html
+    from twin.plan.search import Planner, PlanOptions
+
+    result = Planner(REPO / "scenarios" / "capacity-reference.yaml", PlanOptions(months=2, replications=2)).run()
+    facts = _open(chromium, plan_html(result, plan_table(result)), shots, "plan")
+    assert len(facts["figs"]) == 1
+    for plan in result.candidates.values():
+        for mp in plan:
+            assert str(mp.hosts) in _row(facts, f"month {mp.month}"), mp
+
+
+def test_the_sweep_page(chromium, shots):
+    """A real sweep (2 points x 3 replications): a chart per metric with the interval as error bars,
+    and the table's numbers equal to the sweep's summary."""
+    from twin.report.sweep import num, point_label, render_sweep_report
+    from twin.sweep.core import run_sweep
+
+    result = run_sweep(REPO / "scenarios" / "helion-reference.yaml", 3, {"timing.post_s": [60, 240]})
+    summary = result.summary
+    facts = _open(chromium, render_sweep_report(summary), shots, "sweep")
+    metrics = list(summary["points"][0]["metrics"])
+    assert len(facts["figs"]) == len(metrics)
+    rows = [row for table in facts["tables"] for row in table if len(row) == 9 and row[0].isdigit()]
+    assert len(rows) == len(metrics) * len(summary["points"])
+    for point in summary["points"]:
+        for metric, s in point["metrics"].items():
+            row = next(r for r in rows if r[0] == str(point["point"]) and r[2] == metric)
+            assert row[1] == point_label(point["params"])
+            assert row[3:8] == [str(s["n"]), num(s["mean"]), num(s["sd"]), num(s["ci_low"]), num(s["ci_high"])]
+    makespan = next(f for f, m in zip(facts["figs"], metrics) if m == "makespan_s")
+    assert makespan["xticks"] and makespan["marks"] >= 2  # the two points, on the post_s axis
