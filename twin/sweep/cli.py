@@ -107,7 +107,8 @@ def run(args) -> int:
             print(f"twin sweep: {_STOPPED_BY[stopped]} before any replication ran", file=sys.stderr)
         return EXIT_STOPPED[stopped]
     print(format_summary(result.summary))
-    print(f"results: {result.out_dir / 'results.parquet'}  summary: {result.out_dir / 'summary.json'}")
+    print(f"results: {result.out_dir / 'results.parquet'}  summary: {result.out_dir / 'summary.json'}  "
+          f"report: {result.out_dir / 'report.html'}")
     return EXIT_OK
 
 

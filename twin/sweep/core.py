@@ -102,6 +102,9 @@ def run_sweep(scenario_path, replications: int, axes: dict[str, list] | None = N
         write_atomically(store.dir / "results.parquet", lambda p: table.to_parquet(p, index=False))
         write_atomically(store.dir / "summary.json",
                          lambda p: p.write_text(json_dumps(summary) + "\n", encoding="utf-8"))
+        from twin.report.sweep import render_sweep_report  # each metric per point with its interval
+
+        write_atomically(store.dir / "report.html", render_sweep_report(summary))
     timings["write_s"] = time.perf_counter() - clock
     return SweepResult(table, summary, store.dir if store else None, ran, reused, warnings, timings)
 
