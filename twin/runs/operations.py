@@ -81,6 +81,20 @@ class Operations:
         self.clients = ApiClients(world, self.plane, ops.clients, sc.ha) \
             if ops.clients is not None and self.plane is not None else None
         self.vsa = self._vsa(world, sc, liveness)
+        self.monitor, self.day2 = self._day2(world, sc, liveness, targets)
+
+    def _day2(self, world, sc, liveness, targets):
+        """The operator's day-2 actions and monitoring (twin/cloud/day2), when the scenario has
+        an `actions:` section."""
+        if sc.actions is None:
+            return None, None
+        from twin.cloud.day2.monitoring import Monitor
+        from twin.cloud.day2.runner import Day2
+
+        p = sc.actions
+        monitor = Monitor(world, p.monitoring, liveness, [n.name for n in self.nodes]) \
+            if p.monitoring.enabled else None
+        return monitor, Day2(world, sc, self.nodes, liveness, targets, self.plane, monitor)
 
     def _vsa(self, world, sc, liveness):
         """The StoreVirtual clusters of the VSA nodes (twin/cloud/vsa), where the world has the
@@ -105,6 +119,10 @@ class Operations:
         self.injector.start()
         if self.clients is not None:
             self.clients.start()
+        if self.day2 is not None:
+            self.day2.start()  # first: spares are off before monitoring looks
+        if self.monitor is not None:
+            self.monitor.start()
         if self.vsa is not None:
             self.vsa.start()
             workload = self.vsa.p.workload
@@ -141,6 +159,11 @@ def operate(world, sc, nodes, liveness, targets, seed: int, backend: str, progre
         from twin.cloud.vsa.metrics import vsa_metrics
 
         summary["storage"] = {"vsa": vsa_metrics(events, duration)}
+    if run.day2 is not None:
+        from twin.cloud.day2.metrics import day2_metrics, deleted_rows
+
+        summary["day2"] = day2_metrics(events, duration, list(sc.ha.services))
+        summary["inventory_deleted"] = deleted_rows(events)
     result = RunResult(summary, events, metrics(summary))
     result.operations = run
     return result
@@ -216,8 +239,10 @@ def live(sc, inventory, seed: int, backend: str = "lab", lab_dir=None, boot_bind
 
 
 def metrics(summary: dict) -> dict[str, float]:
-    """The HA plane's metrics (twin/cloud/ha/summary.py) and the VSA clusters' (twin/cloud/vsa)."""
-    return {**operations_metrics(summary), **(summary.get("storage") or {}).get("vsa", {})}
+    """The HA plane's metrics (twin/cloud/ha/summary.py), the VSA clusters' (twin/cloud/vsa) and
+    the day-2 operations' (twin/cloud/day2/metrics.py)."""
+    return {**operations_metrics(summary), **(summary.get("storage") or {}).get("vsa", {}),
+            **(summary.get("day2") or {})}
 
 
 def problems(loaded, sc, inventory):
@@ -253,6 +278,7 @@ def digest(summary: dict, out) -> tuple[str, int]:
 def _sections():
     from pydantic import Field
 
+    from twin.cloud.day2.config import Actions
     from twin.cloud.ha.params import HaParams, Operations
     from twin.cloud.vsa.config import Storage
 
@@ -260,7 +286,9 @@ def _sections():
     return {"faults": deploy_sections["faults"], "failure_domains": deploy_sections["failure_domains"],
             "operations": (Operations, Field(default_factory=Operations)),
             "ha": (HaParams, Field(default_factory=HaParams)),
-            "storage": (Storage, Field(default_factory=Storage))}
+            "storage": (Storage, Field(default_factory=Storage)),
+            "actions": (Actions | None, Field(None, description="day-2 operations: the operator's actions on "
+                                              "a timeline and monitoring (twin/cloud/day2, docs/operations.md)"))}
 
 
 def _deploy_sections():
