@@ -246,12 +246,19 @@ def metrics(summary: dict) -> dict[str, float]:
 
 
 def problems(loaded, sc, inventory):
-    """The StoreVirtual limits on the scenario's clusters (twin/cloud/vsa/config.py), located."""
+    """The StoreVirtual limits on the scenario's clusters (twin/cloud/vsa/config.py) and the day-2
+    actions' node names (twin/cloud/day2/config.py), located."""
     from twin.cloud.vsa.config import vsa_problems
+
+    from twin.cloud.day2.config import actions_problems
+    from twin.faults.validate import stable_names
 
     errors, warnings = [], []
     for loc, message, severity in vsa_problems(sc.storage.vsa, inventory.active):
         (errors if severity == "error" else warnings).append(loaded.problem(loc, message, severity))
+    helion = stable_names(inventory.active)
+    roles = {helion[n.name]: n.role.value for n in inventory.active}
+    errors += [loaded.problem(loc, message) for loc, message in actions_problems(sc.actions, roles)]
     return errors, warnings
 
 
@@ -271,6 +278,15 @@ def digest(summary: dict, out) -> tuple[str, int]:
             f"{c} {100 * vsa[f'availability_vsa_{c}']:.4f}% online, {vsa[f'degraded_s_vsa_{c}']:.0f} s degraded, "
             f"{vsa[f'volumes_lost_vsa_{c}']} volumes lost" for c in clusters)
             + f"; {vsa['quorum_losses']} quorum loss(es), {vsa['resyncs']} resync(s) moving {vsa['resync_gib']:.1f} GiB")
+        text = "\n".join([*head, files])
+    day2 = summary.get("day2")
+    if day2:
+        *head, files = text.split("\n")
+        head.append(f"  day-2: {day2['actions_done']:.0f} action(s) done, {day2['actions_failed']:.0f} failed; "
+                    f"{day2['backups_done']:.0f} backup(s); recovery point max {day2['recovery_point_max_s']:.0f} s; "
+                    f"detection delay mean {day2['detection_delay_mean_s']:.0f} s, "
+                    f"{day2['failures_unnoticed']:.0f} unnoticed; monitoring blind {day2['monitoring_blind_s']:.0f} s"
+                    + (f"; rows deleted: {', '.join(summary['inventory_deleted'])}" if summary.get("inventory_deleted") else ""))
         text = "\n".join([*head, files])
     return text, 0
 

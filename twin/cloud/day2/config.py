@@ -109,3 +109,32 @@ class Actions(SectionModel):
 
     def labelled(self) -> list[tuple[str, Action]]:
         return [(a.label or f"{a.do}[{i}]", a) for i, a in enumerate(self.schedule)]
+
+
+#: The roles each procedure acts on (inventory role values).
+NODE_ROLES = {
+    "replace_controller": ("OvercloudControl",),
+    "add_nodes": ("OvercloudCompute",),
+    "remove_nodes": ("OvercloudCompute",),
+}
+
+
+def actions_problems(actions: Actions | None, roles: dict[str, str]) -> list[tuple[tuple, str]]:
+    """(location, message) for every action naming a node the cloud does not have (`roles`:
+    {Helion name: inventory role value}) or one of the wrong role for its procedure."""
+    if actions is None:
+        return []
+    problems = []
+    for i, action in enumerate(actions.schedule):
+        wanted = NODE_ROLES.get(action.do)
+        for j, node in enumerate(action.nodes):
+            loc = ("actions", "schedule", i, "nodes", j)
+            if node not in roles:
+                problems.append((loc, f"no node named '{node}' (actions name nodes by their Helion names: "
+                                      f"{', '.join(sorted(roles)[:8])}...)"))
+            elif wanted and roles[node] not in wanted:
+                problems.append((loc, f"{action.do} acts on {' or '.join(wanted)} nodes; {node} is {roles[node]}"))
+        if action.when is not None and action.when.node_down not in roles and action.when.node_down != "seed":
+            problems.append((("actions", "schedule", i, "when", "node_down"),
+                             f"no node named '{action.when.node_down}'"))
+    return problems

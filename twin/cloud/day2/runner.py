@@ -238,9 +238,12 @@ class Day2:
             yield self.world.timeout(self.f.drain_s)
 
     def reboot(self, name, action, node, step):
+        """The patched node's OS shuts down cleanly (its services say goodbye: the VIP and
+        Galera membership move at once), then it is powered on through its BMC."""
         driver = PowerDriver(self.world, self.nodes[node], self.timing)
+        self.targets.shutdown(node, f"rolling update ({name})")
         try:
-            yield from driver.set_power("reboot")
+            yield from driver.set_power("on")
         except (BmcError, TwinError) as e:
             raise StepFailed(str(e)) from None
         deadline = self.world.now + self.f.up_wait_limit_s
