@@ -33,7 +33,7 @@ def test_galera_keeps_its_primary_component_through_a_replace(node, kind, at, wa
                                    "when": {"node_down": node, "for_s": wait}}]}, faults, duration_s=30000, compute=4)
     r = simulate(sc, inv, seed)
     assert all(status != "non_primary" for _, status in galera_status(r))
-    start, end, outcome = action_window(r, "replace_controller[0]")
+    _, _, outcome = action_window(r, "replace_controller[0]")
     assert outcome == "end" and r.operations.plane.galera.synced_primary(node)
 
 

@@ -53,7 +53,7 @@ def replaced():
 def test_replace_controller_runs_the_documented_steps_and_rejoins_galera(replaced):
     r = replaced
     assert steps(r, "replace_controller[0]") == DOCUMENTED["replace_controller"]
-    start, end, outcome = action_window(r, "replace_controller[0]")
+    start, _, outcome = action_window(r, "replace_controller[0]")
     assert outcome == "end"
     # it starts 30 min after monitoring noticed the failure (not after the failure itself)
     mon = r.events[(r.events.kind == "monitor") & (r.events.subject == "controller1")]
@@ -139,3 +139,17 @@ def test_the_same_seed_gives_the_same_log(day2):
                             {"do": "backup", "target": "database", "at_s": 0, "every_s": 3000}]}
     a, b = day2(actions, seed=5), day2(actions, seed=5)
     assert a.events.equals(b.events)
+
+
+def test_replacing_controller0_adds_the_bootstrap_nodes_steps(day2):
+    r = day2({"schedule": [{"do": "replace_controller", "nodes": ["controller0"],
+                            "when": {"node_down": "controller0", "for_s": 600}}]},
+             faults=[{"kind": "disk_failure", "node": "controller0", "at_s": 300}])
+    assert steps(r, "replace_controller[0]") == DOCUMENTED["replace_controller0"]
+    a = r.events[(r.events.kind == "action") & (r.events.detail == "end")]
+    durations = dict(zip(a.name, a.value))
+    assert durations["move_singletons"] == 600.0 and durations["restore_sherpa"] == 1800.0
+    # Sherpa lives on controller0's disk: it is back only when the new controller0 is
+    sherpa = r.events[(r.events.kind == "ha") & (r.events.subject == "singleton/sherpa")]
+    booted = r.events[(r.events.kind == "liveness") & (r.events.subject == "controller0") & (r.events.name == "up")]
+    assert float(sherpa[sherpa.name == "running"].time_s.iloc[-1]) == float(booted.time_s.iloc[-1])

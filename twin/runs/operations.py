@@ -248,9 +248,8 @@ def metrics(summary: dict) -> dict[str, float]:
 def problems(loaded, sc, inventory):
     """The StoreVirtual limits on the scenario's clusters (twin/cloud/vsa/config.py) and the day-2
     actions' node names (twin/cloud/day2/config.py), located."""
-    from twin.cloud.vsa.config import vsa_problems
-
     from twin.cloud.day2.config import actions_problems
+    from twin.cloud.vsa.config import vsa_problems
     from twin.faults.validate import stable_names
 
     errors, warnings = [], []

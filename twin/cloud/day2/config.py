@@ -130,8 +130,8 @@ def actions_problems(actions: Actions | None, roles: dict[str, str]) -> list[tup
         for j, node in enumerate(action.nodes):
             loc = ("actions", "schedule", i, "nodes", j)
             if node not in roles:
-                problems.append((loc, f"no node named '{node}' (actions name nodes by their Helion names: "
-                                      f"{', '.join(sorted(roles)[:8])}...)"))
+                problems.append((loc, (f"no node named '{node}' (actions name nodes by their Helion names: "
+                                   f"{', '.join(sorted(roles)[:8])}...)")))
             elif wanted and roles[node] not in wanted:
                 problems.append((loc, f"{action.do} acts on {' or '.join(wanted)} nodes; {node} is {roles[node]}"))
         if action.when is not None and action.when.node_down not in roles and action.when.node_down != "seed":

@@ -42,7 +42,7 @@ class Day2:
         self.ended: dict[str, object] = {}
         self.last_backup: dict[str, float] = {}  # target -> snapshot time of the last good backup
         self.deleted: list[str] = []
-        self._busy_undercloud = 0
+        self._down_waiters: dict[str, list] = {}
 
     # --- triggers -------------------------------------------------------------------------
     def start(self) -> None:
@@ -77,12 +77,12 @@ class Day2:
         world, cond = self.world, action.when
         node = cond.node_down
         while True:
-            while self.lv.up(node):
-                yield world.timeout(POLL_S * 6)
+            if self.lv.up(node):
+                yield self._went_down(node)
             failed = world.now
             start = failed
             if cond.noticed and self.monitor is not None:
-                noticed = self.monitor.noticed_at(node, failed - POLL_S * 6)
+                noticed = self.monitor.noticed_at(node, failed)
                 if noticed is None:
                     yield self.monitor.wait_noticed(node)
                     noticed = world.now
@@ -92,6 +92,21 @@ class Day2:
             if not self.lv.up(node):
                 yield from self._run(label, label, action)
                 return
+
+    def _went_down(self, node: str):
+        """A World event that fires when `node` goes down (from the liveness watch, no polling)."""
+        event = self.world.event()
+        if not self._down_waiters:
+            self.lv.watch(self._liveness_changed)
+        self._down_waiters.setdefault(node, []).append(event)
+        return event
+
+    def _liveness_changed(self, cause: str) -> None:
+        for node, events in self._down_waiters.items():
+            if events and not self.lv.up(node):
+                for event in events:
+                    event.succeed()
+                events.clear()
 
     # --- one action ---------------------------------------------------------------------------
     def _run(self, name, label, action):
