@@ -119,3 +119,18 @@ def test_replacing_two_controllers_at_once_is_what_loses_the_primary(seed):
                     duration_s=20000)
     r = simulate(sc, inv, seed)
     assert any(status == "non_primary" for _, status in galera_status(r))
+
+
+def test_a_removed_node_stays_out_even_when_a_fault_repair_powers_it_on():
+    sc, inv = build({"schedule": [{"do": "remove_nodes", "nodes": ["compute1"], "at_s": 0},
+                                  {"do": "add_nodes", "nodes": ["compute2"], "at_s": 8000}]},
+                    [{"kind": "power_loss", "node": n, "at_s": 4000, "for_s": 600} for n in ("compute1", "compute2")],
+                    duration_s=20000)
+    r = simulate(sc, inv, 1)
+    power = r.events[(r.events.kind == "power") & (r.events.time_s > 4000) & (r.events.time_s < 8000)]
+    assert {"compute1", "compute2"} <= set(power[power.name == "on"].subject)  # the operator powered both on
+    machines = r.operations.world.hardware.machines
+    assert not machines["compute1"].os_running  # removed: nothing to boot
+    assert machines["compute2"].os_running  # the spare came up only through its add_nodes deployment
+    up = r.events[(r.events.kind == "liveness") & (r.events.subject == "compute2") & (r.events.name == "up")]
+    assert float(up.time_s.iloc[-1]) > 8000 and (up.time_s.iloc[1:] > 8000).all()

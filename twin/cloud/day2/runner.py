@@ -11,7 +11,8 @@ Rules:
 - The undercloud is unavailable during its backup and restore: its `ironic` and `icinga`
   services are stopped (no deployments, monitoring blind); steps needing Ironic wait for it.
 - `when` conditions count from the notice time when monitoring is on (Monitor.noticed_at).
-- add_nodes' rows start as spares: powered off at t = 0 until the action deploys them.
+- add_nodes' rows start as spares and removed nodes end so: powered off with nothing to boot (a
+  repair's power-on leaves them down) until an action enrols and deploys them.
 """
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ class Day2:
         for label, action in self.p.labelled():
             if action.do == "add_nodes":
                 for node in action.nodes:
-                    self.targets.shutdown(node, f"spare: not yet deployed ({label})")
+                    self._out_of_service(node, f"spare: not yet deployed ({label})")
             self.world.process(self._trigger(label, action))
 
     def _trigger(self, label, action):
@@ -241,7 +242,7 @@ class Day2:
         yield self.world.timeout(self.f.ironic_delete_s)
         if self.monitor is not None:
             self.monitor.forget(node)
-        self.targets.shutdown(node, f"removed ({name})")
+        self._out_of_service(node, f"removed ({name})")
 
     def mark_deleted(self, name, action, node, step):
         self.deleted.append(node)
@@ -291,6 +292,12 @@ class Day2:
         if target == "seed":
             return "seed"
         return None
+
+    def _out_of_service(self, node: str, cause: str) -> None:
+        """Off, with nothing to boot: a power-on (an operator's repair of a fault) finds no image,
+        so the node stays out of the cloud until an action deploys it again."""
+        self.targets.shutdown(node, cause)
+        self.targets.disk_fail(node, cause)
 
     def _transfer_s(self, target: str) -> float:
         return self.f.sizes_gib[target] * 8.0 * 1024**3 / (self.f.backup_gbps * 1e9) + self.f.backup_overhead_s
