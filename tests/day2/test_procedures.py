@@ -153,3 +153,21 @@ def test_replacing_controller0_adds_the_bootstrap_nodes_steps(day2):
     sherpa = r.events[(r.events.kind == "ha") & (r.events.subject == "singleton/sherpa")]
     booted = r.events[(r.events.kind == "liveness") & (r.events.subject == "controller0") & (r.events.name == "up")]
     assert float(sherpa[sherpa.name == "running"].time_s.iloc[-1]) == float(booted.time_s.iloc[-1])
+
+
+def test_triggers_after_an_action_and_when_a_node_has_been_down(day2):
+    r = day2({"schedule": [{"do": "backup", "target": "database", "at_s": 50, "label": "first"},
+                           {"do": "backup", "target": "seed", "after": "first"},
+                           {"do": "restore", "target": "seed", "when": {"node_down": "compute0", "for_s": 900,
+                                                                        "noticed": False}},
+                           {"do": "restore", "target": "database", "when": {"node_down": "compute0", "for_s": 900}}]},
+             faults=[{"kind": "node_crash", "node": "compute0", "at_s": 100, "for_s": 60},
+                     {"kind": "power_loss", "node": "compute0", "at_s": 3000}])
+    _, first_end, _ = action_window(r, "first")
+    assert action_window(r, "backup[1]")[0] == first_end
+    # the first outage is shorter than 900 s: neither fires for it; the second (for good) does
+    live = r.events[(r.events.kind == "liveness") & (r.events.subject == "compute0")]
+    assert list(live.name)[1:3] == ["down", "up"] and 0 < live.time_s.iloc[2] - live.time_s.iloc[1] < 900
+    assert action_window(r, "restore[2]")[0] == pytest.approx(3000 + 900)
+    noticed = r.operations.monitor.noticed_at("compute0", 3000)
+    assert noticed > 3000 and action_window(r, "restore[3]")[0] == pytest.approx(noticed + 900)
