@@ -23,3 +23,16 @@ def test_a_failed_action_skips_its_rest_and_the_report_and_digest_say_why(day2, 
     assert section.count("<tr><td>replace_controller[0]</td>") == 1 and why in section
     text, code = digest(r.summary, tmp_path)
     assert code == 0 and "day-2: 0 action(s) done, 2 failed" in text
+
+
+def test_a_live_drill_with_actions_is_refused_located(tmp_path):
+    import yaml
+
+    from twin.runs import kind, load_scenario
+
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump({"name": "x", "run": "operations", "inventory": {"generate": {"compute": 1}},
+                                    "actions": {"schedule": [{"do": "rolling_update", "at_s": 1}]}}))
+    loaded = load_scenario(path)
+    problems = kind("operations").live_problems(loaded, loaded.scenario)
+    assert len(problems) == 1 and "simulation only" in str(problems[0]) and str(problems[0]).startswith(f"{path}:")

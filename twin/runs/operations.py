@@ -189,6 +189,9 @@ def live_problems(loaded, sc) -> list:
                                            f"(only {', '.join(sorted(LIVE_KINDS))} through the BMC)"))
         if fault.node == "seed":
             problems.append(loaded.problem(("faults", i, "node"), "the seed VM is not part of a live inventory"))
+    if sc.actions is not None:
+        problems.append(loaded.problem(("actions",), "day-2 actions and monitoring run in simulation only "
+                                                     "(the live add/remove/replace is not built yet)"))
     return problems
 
 
