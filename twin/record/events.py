@@ -322,3 +322,36 @@ class VsaCinder:
 
     def row(self):
         return ("vsa_cinder", self.cluster, self.outcome, self.volume_type, self.reason, float(self.size_gib))
+
+
+# --- day-2 operations: operator actions and monitoring (twin/cloud/day2) -------------------
+
+@dataclass(frozen=True, slots=True)
+class ActionStep:
+    """A step of an operator action (twin/cloud/day2): subject the action's label, `name` the
+    step, `detail` start | end | failed | skipped, `cause` why (or what), `value` a number (the
+    step's duration on end; a recovery point on a restore's `recovery_point` step)."""
+
+    action: str
+    step: str
+    edge: str
+    cause: str = ""
+    value: float = NAN
+
+    def row(self):
+        return ("action", self.action, self.step, self.edge, self.cause, self.value)
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorEvent:
+    """Monitoring (check_mk pushing to Icinga): subject a node (or "icinga"); `name` failed |
+    noticed | unnoticed (a failure over before any check saw it) | blind | seeing (Icinga lost or
+    back); `value`: the detection delay on `noticed`."""
+
+    node: str
+    what: str
+    cause: str = ""
+    value: float = NAN
+
+    def row(self):
+        return ("monitor", self.node, self.what, "", self.cause, self.value)

@@ -117,7 +117,7 @@ def render_operations_report(events: pd.DataFrame, summary: dict) -> str:
         requests or '<p class="note">No sampled clients in this run (operations.clients): availability comes '
                     'from the service levels alone.</p>',
         _request_table(o),
-        _vip(o), _faults(events), _components(o),
+        _vip(o), _faults(events), _components(o), _day2(events, summary),
         "</body></html>",
     ]
     return "\n".join(p for p in parts if p) + "\n"
@@ -352,3 +352,26 @@ def _components(o: dict) -> str:
              "consoleauth": "nova-consoleauth (singleton)"}
     rows = [[escape(words.get(k, k)), _pct(v)] for k, v in comps.items()]
     return head + _table(["component", "share of the run"], rows, {1})
+
+
+def _day2(events: pd.DataFrame, summary: dict) -> str:
+    """The day-2 actions (twin/cloud/day2): each action's span, outcome and cause; its metrics."""
+    m = summary.get("day2")
+    if not m:
+        return ""
+    head = '<h2 id="day2">Day-2 operations</h2>'
+    rows = events[(events.kind == "action") & events.name.str.startswith("action:")]
+    spans: dict[str, list] = {}
+    for r in rows.itertuples():
+        if r.detail == "start":
+            spans[r.subject] = [escape(str(r.subject)), escape(r.name.removeprefix("action:")), escape(str(r.cause)),
+                                _when(r.time_s), "not over at the end", "running", ""]
+        elif r.subject in spans:
+            spans[r.subject][4:] = [_when(r.time_s), escape(str(r.detail)), escape(str(r.cause))]
+    table = _table(["action", "procedure", "on", "start", "end", "outcome", "why it failed"], list(spans.values()),
+                   set(), "All actions") if spans else '<p class="note">No action started.</p>'
+    deleted = summary.get("inventory_deleted") or []
+    figures = [[escape(k), _num(v, 1)] for k, v in m.items()]
+    note = (f'<p class="note">Rows to mark <code>:deleted</code> in baremetal.csv: {escape(", ".join(deleted))}</p>'
+            if deleted else "")
+    return head + table + note + _table(["metric", "value"], figures, {1})

@@ -80,6 +80,20 @@ class Operations:
         self.clients = ApiClients(world, self.plane, ops.clients, sc.ha) \
             if ops.clients is not None and self.plane is not None else None
         self.vsa = self._vsa(world, sc, liveness)
+        self.monitor, self.day2 = self._day2(world, sc, liveness, targets)
+
+    def _day2(self, world, sc, liveness, targets):
+        """The operator's day-2 actions and monitoring (twin/cloud/day2), when the scenario has
+        an `actions:` section."""
+        if sc.actions is None:
+            return None, None
+        from twin.cloud.day2.monitoring import Monitor
+        from twin.cloud.day2.runner import Day2
+
+        p = sc.actions
+        monitor = Monitor(world, p.monitoring, liveness, [n.name for n in self.nodes]) \
+            if p.monitoring.enabled else None
+        return monitor, Day2(world, sc, self.nodes, liveness, targets, self.plane, monitor)
 
     def _vsa(self, world, sc, liveness):
         """The StoreVirtual clusters of the VSA nodes (twin/cloud/vsa), where the world has the
@@ -104,6 +118,10 @@ class Operations:
         self.injector.start()
         if self.clients is not None:
             self.clients.start()
+        if self.day2 is not None:
+            self.day2.start()  # first: spares are off before monitoring looks
+        if self.monitor is not None:
+            self.monitor.start()
         if self.vsa is not None:
             self.vsa.start()
             workload = self.vsa.p.workload
@@ -140,6 +158,11 @@ def operate(world, sc, nodes, liveness, targets, seed: int, backend: str, progre
         from twin.cloud.vsa.metrics import vsa_metrics
 
         summary["storage"] = {"vsa": vsa_metrics(events, duration)}
+    if run.day2 is not None:
+        from twin.cloud.day2.metrics import day2_metrics, deleted_rows
+
+        summary["day2"] = day2_metrics(events, duration, list(sc.ha.services))
+        summary["inventory_deleted"] = deleted_rows(events)
     result = RunResult(summary, events, metrics(summary))
     result.operations = run
     return result
@@ -165,6 +188,9 @@ def live_problems(loaded, sc) -> list:
                                            f"(only {', '.join(sorted(LIVE_KINDS))} through the BMC)"))
         if fault.node == "seed":
             problems.append(loaded.problem(("faults", i, "node"), "the seed VM is not part of a live inventory"))
+    if sc.actions is not None:
+        problems.append(loaded.problem(("actions",), "day-2 actions and monitoring run in simulation only "
+                                                     "(the live add/remove/replace is not built yet)"))
     return problems
 
 
@@ -203,17 +229,25 @@ def live(sc, inventory, seed: int, backend: str = "lab", lab_dir=None, boot_bind
 
 
 def metrics(summary: dict) -> dict[str, float]:
-    """The HA plane's metrics (twin/cloud/ha/summary.py) and the VSA clusters' (twin/cloud/vsa)."""
-    return {**operations_metrics(summary), **(summary.get("storage") or {}).get("vsa", {})}
+    """The HA plane's metrics (twin/cloud/ha/summary.py), the VSA clusters' (twin/cloud/vsa) and
+    the day-2 operations' (twin/cloud/day2/metrics.py)."""
+    return {**operations_metrics(summary), **(summary.get("storage") or {}).get("vsa", {}),
+            **(summary.get("day2") or {})}
 
 
 def problems(loaded, sc, inventory):
-    """The StoreVirtual limits on the scenario's clusters (twin/cloud/vsa/config.py), located."""
+    """The StoreVirtual limits on the scenario's clusters (twin/cloud/vsa/config.py) and the day-2
+    actions' node names (twin/cloud/day2/config.py), located."""
+    from twin.cloud.day2.config import actions_problems
     from twin.cloud.vsa.config import vsa_problems
+    from twin.faults.validate import stable_names
 
     errors, warnings = [], []
     for loc, message, severity in vsa_problems(sc.storage.vsa, inventory.active):
         (errors if severity == "error" else warnings).append(loaded.problem(loc, message, severity))
+    helion = stable_names(inventory.active)
+    roles = {helion[n.name]: n.role.value for n in inventory.active}
+    errors += [loaded.problem(loc, message) for loc, message in actions_problems(sc.actions, roles)]
     return errors, warnings
 
 
@@ -234,12 +268,22 @@ def digest(summary: dict, out) -> tuple[str, int]:
             f"{vsa[f'volumes_lost_vsa_{c}']} volumes lost" for c in clusters)
             + f"; {vsa['quorum_losses']} quorum loss(es), {vsa['resyncs']} resync(s) moving {vsa['resync_gib']:.1f} GiB")
         text = "\n".join([*head, files])
+    day2 = summary.get("day2")
+    if day2:
+        *head, files = text.split("\n")
+        head.append(f"  day-2: {day2['actions_done']:.0f} action(s) done, {day2['actions_failed']:.0f} failed; "
+                    f"{day2['backups_done']:.0f} backup(s); recovery point max {day2['recovery_point_max_s']:.0f} s; "
+                    f"detection delay mean {day2['detection_delay_mean_s']:.0f} s, "
+                    f"{day2['failures_unnoticed']:.0f} unnoticed; monitoring blind {day2['monitoring_blind_s']:.0f} s"
+                    + (f"; rows deleted: {', '.join(summary['inventory_deleted'])}" if summary.get("inventory_deleted") else ""))
+        text = "\n".join([*head, files])
     return text, 0
 
 
 def _sections():
     from pydantic import Field
 
+    from twin.cloud.day2.config import Actions
     from twin.cloud.ha.params import HaParams, Operations
     from twin.cloud.vsa.config import Storage
 
@@ -247,7 +291,9 @@ def _sections():
     return {"faults": deploy_sections["faults"], "failure_domains": deploy_sections["failure_domains"],
             "operations": (Operations, Field(default_factory=Operations)),
             "ha": (HaParams, Field(default_factory=HaParams)),
-            "storage": (Storage, Field(default_factory=Storage))}
+            "storage": (Storage, Field(default_factory=Storage)),
+            "actions": (Actions | None, Field(None, description="day-2 operations: the operator's actions on "
+                                              "a timeline and monitoring (twin/cloud/day2, docs/operations.md)"))}
 
 
 def _deploy_sections():
