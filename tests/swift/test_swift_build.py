@@ -99,8 +99,8 @@ def test_a_failed_save_leaves_the_target_untouched(tmp_path):
         raise OSError(28, "No space left on device")
 
     b.save = broken_save
-    with pytest.raises(OSError):
-        rings.save_builder(b, target)
+    with pytest.raises(UnreadableError, match="object.builder:0: builder: cannot write in .*No space left on device"):
+        rings.save_builder(b, target)  # one located line, not a traceback
     assert target.read_bytes() == b"the operator's file"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["object.builder"]
 
