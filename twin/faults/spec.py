@@ -58,7 +58,7 @@ ALL = "all"  # `nodes: all`: every node of the inventory
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
 
 class Fault(_Model):

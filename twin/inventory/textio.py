@@ -5,6 +5,8 @@ Rules:
 - A file that cannot be read as UTF-8 text (missing, a directory or other non-regular file,
   permission denied, NUL bytes, undecodable bytes) raises UnreadableError with one Problem naming
   the file (and the line of a bad byte when known). A UTF-8 byte-order mark is tolerated.
+- Line ends: "\n", "\r\n" and a lone "\r" (old Mac editors, some spreadsheet exports) all end a
+  line, so a file saved with lone CRs is read line by line, not as one line of many fields.
 - Every user value quoted in a message goes through `show`: it is truncated, escaped onto one line
   (repr), and replaced by `<redacted>` when any password of the file occurs in it (ignoring
   case), so a message never carries a password that was read as a password.
@@ -50,14 +52,20 @@ def read_text(path: str | os.PathLike) -> str:
     except OSError as exc:  # a FIFO, an I/O error, a name too long...
         raise unreadable(name, f"cannot read the file ({exc.strerror or type(exc).__name__})") from None
     if b"\x00" in data:
-        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        line = _line_at(data, data.index(b"\x00"))
         raise unreadable(name, "contains NUL bytes: this is a binary file, not a text inventory", line)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
+        line = _line_at(data, exc.start)
         raise unreadable(name, f"is not UTF-8 text (byte 0x{data[exc.start]:02x} cannot be decoded)", line) from None
-    return text.replace("\r\n", "\n")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _line_at(data: bytes, offset: int) -> int:
+    """The 1-based line of byte `offset`, with the line ends read_text uses."""
+    head = data[:offset].replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return head.count(b"\n") + 1
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:

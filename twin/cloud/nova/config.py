@@ -14,7 +14,7 @@ from twin.scenario.distributions import Distribution, lognormal
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
 
 class FlavorSpec(_Model):
@@ -63,7 +63,8 @@ class NovaConfig(_Model):
     scheduler_weight_classes: list[str] = Field(default_factory=lambda: ["RAMWeigher"])
     ram_weight_multiplier: float = Field(1.0, description="> 0 spreads VMs (Juno default 1.0), < 0 stacks them")
     scheduler_host_subset_size: int = Field(1, ge=1)  # Juno default
-    scheduler_max_attempts: int = Field(3, ge=1)  # Juno default
+    # Juno default 3; each attempt is a scheduling pass over every host, so at most 100
+    scheduler_max_attempts: int = Field(3, ge=1, le=100)
     build_failure_probability: float = Field(0.0, ge=0, le=1)  # *inferred*: no published figure
     default_availability_zone: str = "nova"  # Juno default_availability_zone
     availability_zones: dict[str, list[str]] = Field(default_factory=dict,
