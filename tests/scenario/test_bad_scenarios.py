@@ -46,13 +46,13 @@ def test_every_number_is_finite(tmp_path, text, line, field):
 
 def test_a_duplicate_key_is_refused_at_its_second_line(tmp_path):
     p = write(tmp_path, BASE + "timing:\n  post_s: 60\n  dhcp_s: 2\n  post_s: 90\n")
-    assert refused(p) == [(6, "post_s", "key given twice (first at line 4); YAML would keep only the last")]
+    assert refused(p) == [(6, "timing.post_s", "key given twice (first at line 4); YAML would keep only the last")]
 
 
 def test_a_duplicate_top_level_key_and_one_in_a_list_item(tmp_path):
     assert refused(write(tmp_path, BASE + "name: u\n"))[0][:2] == (3, "name")
     p = write(tmp_path, BASE + "faults:\n  - kind: node_crash\n    node: compute0\n    kind: power_loss\n")
-    assert refused(p)[0][:2] == (6, "kind")
+    assert refused(p)[0][:2] == (6, "faults[0].kind")
 
 
 def test_a_non_utf8_scenario_names_the_line_of_the_bad_byte(tmp_path):

@@ -70,6 +70,18 @@ def _line_of(node, loc) -> int:
     return line
 
 
+def _node_at(node, loc):
+    """The YAML node at `loc`, or None."""
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == str(part)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            node = node.value[part]
+        else:
+            return None
+    return node
+
+
 def _read(path: Path) -> str:
     try:
         data = path.read_bytes()
@@ -130,25 +142,25 @@ def _models_in(ann) -> list[type]:
 
 
 class _DuplicateKey(Exception):
-    def __init__(self, line: int, key: str, first: int):
-        self.line, self.key, self.first = line, key, first
+    def __init__(self, line: int, loc: tuple, first: int):
+        self.line, self.loc, self.first = line, loc, first
 
 
-def _check_unique_keys(node) -> None:
+def _check_unique_keys(root) -> None:
     """Raise _DuplicateKey at the second of two equal keys in any mapping of the tree."""
-    stack = [node]
+    stack = [(root, ())]
     while stack:
-        node = stack.pop()
+        node, loc = stack.pop()
         if isinstance(node, yaml.MappingNode):
             seen: dict[str, int] = {}
             for key, value in node.value:
                 if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
                     if key.value in seen:
-                        raise _DuplicateKey(key.start_mark.line + 1, key.value, seen[key.value])
+                        raise _DuplicateKey(key.start_mark.line + 1, loc + (_clip(key.value),), seen[key.value])
                     seen[key.value] = key.start_mark.line + 1
-                stack.append(value)
+                    stack.append((value, loc + (key.value,)))
         elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
+            stack.extend((item, loc + (i,)) for i, item in enumerate(node.value))
 
 
 def _parse(path: Path, what: str):
@@ -159,7 +171,7 @@ def _parse(path: Path, what: str):
         _check_unique_keys(root)
         data = yaml.safe_load(text)
     except _DuplicateKey as e:
-        raise InputError([Problem(str(path), e.line, _clip(e.key), f"key given twice (first at line {e.first}); "
+        raise InputError([Problem(str(path), e.line, _dotted(e.loc), f"key given twice (first at line {e.first}); "
                                                                   "YAML would keep only the last")]) from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
@@ -179,6 +191,8 @@ def _validate(model, data: dict, path: Path, root):
         problems = []
         for err in e.errors():
             loc = tuple(p for p in err["loc"] if not _is_union_tag(p))
+            if loc and loc[-1] == "value" and isinstance(_node_at(root, loc[:-1]), yaml.ScalarNode):
+                loc = loc[:-1]  # a bare number is a fixed distribution: the user wrote no `value:`
             problems.append(Problem(str(path), _line_of(root, loc), _dotted(loc), _message(err, model, loc)))
         raise InputError(problems) from None
 
