@@ -27,6 +27,7 @@ class _Model(BaseModel):
 MAX_GENERATED_PER_ROLE = 100_000
 #: Installation attempts under `policy: helion`: each attempt is a whole deployment (1-2 h of
 #: simulated time and its events); an operator restarts a failing installation a few times.
+#: Measured: 100 failing attempts of the reference cloud take about 2 minutes and 230 MB.
 MAX_ATTEMPTS = 100
 #: Ironic's retry_timeout for one IPMI command: retries back off to one every 10 s, so an hour is
 #: ~360 tries per command and node; a longer window only makes a dead BMC cost more events.
