@@ -97,7 +97,7 @@ def test_arbitrary_bytes(fuzz_dir, data, ext):
 
 @FUZZ
 @given(lines=st.lists(st.lists(MUTATION, max_size=11).map(",".join), max_size=12),
-       newline=st.sampled_from(["\n", "\r\n"]))
+       newline=st.sampled_from(["\n", "\r\n", "\r"]))
 def test_arbitrary_csv_text(fuzz_dir, lines, newline):
     text = newline.join(lines)
     path = fuzz_dir / "text.csv"
