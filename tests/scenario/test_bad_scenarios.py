@@ -168,3 +168,12 @@ def test_streams_of_a_bad_seed_raise_a_twin_error_not_a_numpy_one():
     check_seed(0)
     check_seed(MAX_SEED)
     assert Streams(MAX_SEED).get("x").random() == Streams(MAX_SEED).get("x").random()
+
+
+def test_aliases_are_walked_once_when_looking_for_duplicate_keys(tmp_path):
+    """A "billion laughs" document: nine levels of ten aliases each would be 10^9 nodes to walk."""
+    levels = ["a0: &a0 {k: 1}"] + [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 10)]
+    p = write(tmp_path, BASE + "\n".join(levels) + "\n")
+    found = refused(p)
+    assert [(line, field) for line, field, _ in found] == [(3 + i, f"a{i}") for i in range(10)]
+    assert all(message.startswith("unknown key") for _, _, message in found)

@@ -148,9 +148,12 @@ class _DuplicateKey(Exception):
 
 def _check_unique_keys(root) -> None:
     """Raise _DuplicateKey at the second of two equal keys in any mapping of the tree."""
-    stack = [(root, ())]
+    stack, visited = [(root, ())], set()
     while stack:
         node, loc = stack.pop()
+        if id(node) in visited:  # an alias repeats a node: visit it once (no "billion laughs" walk)
+            continue
+        visited.add(id(node))
         if isinstance(node, yaml.MappingNode):
             seen: dict[str, int] = {}
             for key, value in node.value:
