@@ -177,3 +177,14 @@ def test_aliases_are_walked_once_when_looking_for_duplicate_keys(tmp_path):
     found = refused(p)
     assert [(line, field) for line, field, _ in found] == [(3 + i, f"a{i}") for i in range(10)]
     assert all(message.startswith("unknown key") for _, _, message in found)
+
+
+@pytest.mark.parametrize("growth, month_s, start_month", [(-0.999999, 1.0, 0.0), (1e300, 1.0, 0.0), (0.0, 1.0, 1e300),
+                                                          (-0.5, 1.0, 1e300), (5.0, 1.0, 1e300)])
+def test_expected_requests_of_extreme_curves_is_a_number(growth, month_s, start_month):
+    sc = Scenario.model_validate({"name": "t", "run": "capacity", "inventory": {"generate": {}},
+                                  "workload": {"start": "steady", "month_s": month_s, "start_month": start_month,
+                                               "tenants": [{"name": "a", "rate_per_hour": 1.0, "lifetime_s": 10,
+                                                            "growth_per_month": growth, "flavors": {"m1.small": 1}}]}})
+    value = sc.workload.expected_requests(86400.0, 10 * 365 * 86400.0)
+    assert value >= 0 and not math.isnan(value)

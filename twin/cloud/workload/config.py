@@ -82,7 +82,8 @@ class Tenant(_Model):
         else:  # integral of rate0 * exp(g t) over [0, span]; in logs, so a wild growth gives inf, not an error
             arrivals = math.exp(min(log_rate0 + _log_expm1_ratio(log_growth, span_s), 700.0))
         initial = math.exp(min(log_rate0, 700.0)) * self.lifetime_s.mean if steady else 0.0
-        return arrivals + (initial if math.isfinite(initial) else 0.0)
+        total = arrivals + (initial if math.isfinite(initial) else 0.0)
+        return math.inf if math.isnan(total) else total
 
     @field_validator("weekly")
     @classmethod
@@ -107,6 +108,8 @@ def _log_expm1_ratio(g: float, span: float) -> float:
     x = g * span
     if x > 30:
         return x - math.log(g)
+    if x < -30:  # the integral tends to 1 / |g|
+        return -math.log(-g)
     return math.log(math.expm1(x) / g)
 
 
@@ -123,7 +126,7 @@ class Trace(_Model):
 class Workload(_Model):
     start: Literal["steady", "empty"] = "steady"
     start_month: float = Field(0.0, ge=0, description="the month of growth at which measurement starts")
-    month_s: float = Field(MONTH_S, gt=0)
+    month_s: float = Field(MONTH_S, ge=1, description="seconds in a month of growth (at least 1)")
     tenants: list[Tenant] = Field(default_factory=list)
     traces: list[Trace] = Field(default_factory=list)
 
