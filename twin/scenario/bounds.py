@@ -29,11 +29,11 @@ def _generated_size(sc) -> list[tuple[tuple, str]]:
     spec = sc.inventory.generate
     if spec is None:
         return []
-    from twin.inventory import get_profile
+    from twin.inventory import UnknownProfileError, get_profile
 
     try:
         profile = get_profile(sc.limits_profile)
-    except Exception:  # an unknown profile is reported where the inventory is resolved
+    except UnknownProfileError:  # reported, located, where the inventory is resolved
         return []
     counts = {role: getattr(spec, role) for role in _GENERATED_ROLES}
     total = sum(counts.values())
