@@ -31,10 +31,13 @@ def _cmd_run(args) -> int:
         simulate,
         write_outputs,
     )
+    from twin.kernel.rng import check_seed
     from twin.outformat import render as render_result
     from twin.outputs import check_out_dir, default_out_dir
     from twin.runs.scenario import load_scenario
 
+    if args.seed is not None:
+        check_seed(args.seed)  # a bad --seed is one line before anything is read or written
     loaded = load_scenario(args.scenario, args.timing)
     out = check_out_dir(Path(args.out) if args.out else default_out_dir(loaded.scenario.name))
     if args.backend != "sim" and not args.inventory:

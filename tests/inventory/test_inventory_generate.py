@@ -73,3 +73,10 @@ def test_profiles_figures():
 def test_unknown_profile_lists_known_names():
     with pytest.raises(UnknownProfileError, match="known profiles: kvm-30x40, commercial-1.1, esx"):
         get_profile("kvm")
+
+
+def test_max_nodes_refuses_a_larger_total_before_building_it():
+    profile = PROFILES["kvm-30x40"]
+    with pytest.raises(InventoryConfigError, match=r"generate: 1,000,006 nodes; an inventory holds at most 100"):
+        generate_from_spec({"compute": 1_000_000}, max_nodes=profile.max_rows)
+    assert len(generate_from_spec({"compute": 94}, max_nodes=profile.max_rows).nodes) == 100

@@ -190,3 +190,10 @@ def test_fuzz_parquet_cells(tmp_path, values):
         p = tmp_path / "v.parquet"
         pq.write_table(pa.table(cols), p)
         check_located(p)
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_a_csv_trace_with_any_line_end_locates_its_rows(tmp_path, newline):
+    path = tmp_path / "t.csv"
+    path.write_bytes(newline.join(["submit_s,lifetime_s,flavor", "0,1,m1.small", "-1,1,m1.small", ""]).encode())
+    assert problems(path) == [(3, "submit_s", "must be a finite number >= 0, not -1.0")]

@@ -11,6 +11,8 @@ Rules:
 - A lab's diskless guests transfer no image: the profile then says so (tiny image and ramdisk).
 - Quality is measured, not assumed: the scenario is simulated `replications` times with the
   profile, and the prediction error of the makespan and of each step's median is reported.
+- Refused before anything is fitted or written: a simulated run (there is nothing real to fit),
+  a run that is not a deployment, and `replications` outside 1..MAX_REPLICATIONS.
 """
 from __future__ import annotations
 
@@ -25,6 +27,11 @@ from twin.analysis.runs import RunOnDisk
 from twin.errors import TwinError
 from twin.record.provision import DEPLOY_FROM, DEPLOYING
 from twin.report.steps import STEPS, node_steps
+
+#: Simulations that measure a fit: each is a whole deployment; 1,000 pins the simulated makespan's
+#: mean far below the live run's own variation, more only costs time.
+MAX_REPLICATIONS = 1000
+LIVE_BACKENDS = ("lab", "ipmi")
 
 POWER_COMMANDS = ("power_on", "power_off", "power_cycle", "power_reset")
 NOOP_FACTOR = 5  # a power command within 5x the median query latency changed nothing
@@ -87,9 +94,22 @@ def fit_profile(run: RunOnDisk) -> dict:
     return {"timing": timing, "network": network} if network else {"timing": timing}
 
 
+def check_calibratable(run: RunOnDisk, replications: int) -> None:
+    """TwinError unless `run` is a live deployment and `replications` is 1..MAX_REPLICATIONS."""
+    if isinstance(replications, bool) or not isinstance(replications, int) or not 1 <= replications <= MAX_REPLICATIONS:
+        raise TwinError(f"--replications: must be a whole number from 1 to {MAX_REPLICATIONS}, not {replications!r}")
+    backend = run.summary.get("backend")
+    if backend not in LIVE_BACKENDS:
+        what = "a simulated run" if backend == "sim" else f"a run of backend {backend!r}"
+        raise TwinError(f"{run.path}: {what}; calibrate needs a live run (--backend lab|ipmi)")
+    if run.summary.get("run", "deploy") != "deploy" or "deployment" not in run.summary:
+        raise TwinError(f"{run.path}: not a deployment run; calibrate fits the timing of a live deployment")
+
+
 def calibrate(run: RunOnDisk, out: Path, scenario_path: str | None = None, replications: int = 20) -> dict:
     from twin.runs import load_scenario, resolve_inventory, simulate
 
+    check_calibratable(run, replications)
     inputs = run.summary.get("inputs") or {}
     scenario_path = scenario_path or inputs.get("scenario_file")
     if not scenario_path:

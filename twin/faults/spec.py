@@ -22,6 +22,7 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from twin.scenario.base import SectionModel
+
 from twin.scenario.distributions import Distribution
 
 #: Faults the deployment hardware looks up at the moment it acts (passive lookups).

@@ -7,7 +7,9 @@ Rules:
   port 623, user "admin", password "generated" (placeholders); line = i + 1 as if written to a CSV.
 - Counts default to the minimal Helion cloud (1 undercloud, 3 controllers, 2 Swift, 1 compute);
   the counts given override those per role (give 0 to drop one). Roles are explicit (role_given).
-- No limit is applied here (benchmarks build 10,000-node clouds): validation judges the result.
+- No profile limit is applied unless asked (benchmarks build 10,000-node clouds): validation
+  judges the result. `max_nodes` refuses a larger total before a node is built (pass the limits
+  profile's max_rows, as a scenario's `generate:` is checked by twin/scenario/bounds.py).
 - Count keys: a Role, its value (case-insensitive), its NAME_STEM ("controller"), or a
   WantedCounts field name ("control", "vsa_ao"). Power: IPMI, VM or HP_iLO4.
 """
@@ -69,7 +71,7 @@ def _hardware(hardware: Hardware | Mapping | None) -> Hardware:
 
 def generate_inventory(counts: Mapping[Any, int] | None = None, hardware: Hardware | Mapping | None = None, *,
                        power: str | PowerKind = PowerKind.IPMI, user: str = "admin",
-                       password: str = "generated") -> Inventory:
+                       password: str = "generated", max_nodes: int = MAX_NODES) -> Inventory:
     """A synthetic Inventory (see module docstring); raises InventoryConfigError on a bad parameter."""
     wanted = dict(DEFAULT_COUNTS)
     for key, value in (counts or {}).items():
@@ -82,6 +84,9 @@ def generate_inventory(counts: Mapping[Any, int] | None = None, hardware: Hardwa
     total = sum(wanted.values())
     if total > MAX_NODES:
         raise InventoryConfigError(f"generate: {total} nodes exceed the address plan's {MAX_NODES}")
+    if total > max_nodes:
+        raise InventoryConfigError(f"generate: {total:,} nodes; an inventory holds at most {max_nodes} "
+                                   "(refused before generating them)")
     secret = SecretStr(password)
     nodes = []
     i = 0
@@ -97,9 +102,9 @@ def generate_inventory(counts: Mapping[Any, int] | None = None, hardware: Hardwa
     return Inventory(SOURCE, DIALECT, nodes)
 
 
-def generate_from_spec(spec: Mapping[str, Any]) -> Inventory:
+def generate_from_spec(spec: Mapping[str, Any], max_nodes: int = MAX_NODES) -> Inventory:
     """Build from a scenario's `generate:` mapping: role counts and hardware keys, flat or under
-    "counts" / "hardware", plus optional power, user, password."""
+    "counts" / "hardware", plus optional power, user, password; at most `max_nodes` nodes."""
     if not isinstance(spec, Mapping):
         raise InventoryConfigError(f"generate: expected a mapping, not {type(spec).__name__}")
     counts = dict(spec.get("counts") or {})
@@ -118,4 +123,4 @@ def generate_from_spec(spec: Mapping[str, Any]) -> Inventory:
             raise InventoryConfigError(
                 f"generate: unknown key {key!r}; use role counts ({', '.join(sorted(ROLE_KEYS))}), hardware "
                 f"({', '.join(HARDWARE_KEYS)}), {', '.join(OPTION_KEYS)}, or nested counts/hardware")
-    return generate_inventory(counts, hardware, **options)
+    return generate_inventory(counts, hardware, **options, max_nodes=max_nodes)

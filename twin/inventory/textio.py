@@ -5,6 +5,8 @@ Rules:
 - A file that cannot be read as UTF-8 text (missing, a directory or other non-regular file,
   permission denied, NUL bytes, undecodable bytes) raises UnreadableError with one Problem naming
   the file (and the line of a bad byte when known). A UTF-8 byte-order mark is tolerated.
+- Line ends: "\n", "\r\n" and a lone "\r" (old Mac editors, some spreadsheet exports) all end a
+  line, so a file saved with lone CRs is read line by line, not as one line of many fields.
 - Every user value quoted in a message goes through `show`: it is truncated, escaped onto one line
   (repr), and replaced by `<redacted>` when any password of the file occurs in it (ignoring
   case), so a message never carries a password that was read as a password.
@@ -14,10 +16,10 @@ Rules:
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from twin import fileio
 from twin.errors import Problem, TwinError, UnreadableError
 
 SHOW_MAX = 40  # characters of a user value quoted in a message
@@ -50,14 +52,20 @@ def read_text(path: str | os.PathLike) -> str:
     except OSError as exc:  # a FIFO, an I/O error, a name too long...
         raise unreadable(name, f"cannot read the file ({exc.strerror or type(exc).__name__})") from None
     if b"\x00" in data:
-        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        line = _line_at(data, data.index(b"\x00"))
         raise unreadable(name, "contains NUL bytes: this is a binary file, not a text inventory", line)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
+        line = _line_at(data, exc.start)
         raise unreadable(name, f"is not UTF-8 text (byte 0x{data[exc.start]:02x} cannot be decoded)", line) from None
-    return text.replace("\r\n", "\n")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _line_at(data: bytes, offset: int) -> int:
+    """The 1-based line of byte `offset`, with the line ends read_text uses."""
+    head = data[:offset].replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return head.count(b"\n") + 1
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
@@ -80,24 +88,10 @@ def show(value: object, secrets: Iterable[str] = (), quote: bool = True) -> str:
 
 
 def atomic_write(path: str | os.PathLike, text: str, mode: int = 0o600) -> None:
-    """Write `text` to `path` atomically; the file ends with permissions `mode` (0600 default)."""
+    """Write `text` to `path` atomically through the project's one writer (twin/fileio.py); the
+    file ends with permissions `mode` (0600 default: an inventory holds BMC passwords)."""
     target = Path(os.fspath(path))
-    directory = target.parent if str(target.parent) else Path(".")
-    tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            os.fchmod(handle.fileno(), mode)
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-        tmp = None
+        fileio.atomic_write(target, text, mode)
     except OSError as exc:
         raise WriteError(f"{target}: cannot write the file ({exc.strerror or type(exc).__name__})") from None
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass

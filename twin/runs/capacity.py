@@ -17,8 +17,11 @@ def simulate(sc, inventory, seed: int, progress: bool = False) -> RunResult:
 
 def problems(loaded, sc, inventory):
     """Names, traces and limits the schema alone cannot check (twin/cloud/capacity/run.py)."""
-    from twin.cloud.capacity.run import capacity_problems
+    from twin.cloud.capacity.run import capacity_problems, request_cost_problems
 
+    costly = request_cost_problems(sc)
+    if costly:  # before the traces are read: the run would be refused anyway
+        return [loaded.problem(loc, message) for loc, message in costly], []
     errors, warnings = capacity_problems(sc, inventory, loaded.resolve)
     return ([loaded.problem(loc, message) for loc, message in errors],
             [loaded.problem(loc, message, severity="warning") for loc, message in warnings])

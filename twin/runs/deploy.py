@@ -142,12 +142,14 @@ def _sections():
     from pydantic import Field
 
     from twin.cloud.ha.params import Operations
+    from twin.scenario.schema import MAX_ATTEMPTS
 
     return {
         "policy": (Literal["carry-on", "helion"], Field(
             "carry-on", description="carry-on: a failed node is recorded and the rest go on; helion: any "
             "failure restarts the installation from the beginning (the 1.x installer)")),
-        "max_attempts": (int, Field(3, ge=1, description="installation attempts under the helion policy")),
+        "max_attempts": (int, Field(3, ge=1, le=MAX_ATTEMPTS, description="installation attempts under the "
+                                    "helion policy")),
         "faults": (list[Fault], Field(default_factory=list)),
         "failure_domains": (dict[str, list[str]], Field(
             default_factory=dict, description="named node groups that fail together (rack, power domain)")),

@@ -22,6 +22,7 @@ def resolve_inventory(loaded, inventory_path: str | None = None):
     the kind's own checks; (inventory, warnings), or InputError with every problem."""
     from twin.faults.validate import check_faults
     from twin.inventory import generate_from_spec, get_profile, load_inventory, validate
+    from twin.scenario.bounds import generated_size_problems
 
     sc = loaded.scenario
     try:
@@ -34,7 +35,10 @@ def resolve_inventory(loaded, inventory_path: str | None = None):
     elif sc.inventory.file:
         inventory = load_inventory(loaded.resolve(sc.inventory.file), role_counts=counts)
     else:
-        inventory = generate_from_spec(sc.inventory.generate.model_dump())
+        too_big = generated_size_problems(sc)  # before a node is built (a million took 39 s and 950 MB)
+        if too_big:
+            raise InputError([loaded.problem(loc, message) for loc, message in too_big])
+        inventory = generate_from_spec(sc.inventory.generate.model_dump(), max_nodes=profile.max_rows)
     problems = validate(inventory, profile)
     errors = [p for p in problems if p.severity == "error"]
     errors += check_faults(loaded, inventory.active)  # fault targets and failure domains exist

@@ -1,7 +1,7 @@
 """Timing distributions for scenario parameters.
 
 Rules: a scenario may give a bare number (a fixed value) or a mapping with `dist:` naming one of
-the kinds below; parameters are validated (positive scales, low <= high) so that a run never
+the kinds below; parameters are validated (finite, positive scales, low <= high) so that a run never
 samples an impossible value. Samples are clipped at 0: no duration is negative.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 
 class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Fixed(_Dist):

@@ -4,7 +4,10 @@ Rules: every figure has a default taken from the real system (its source in the 
 *inferred* where it is our own estimate) and may be overridden; unknown keys are errors (a typo
 must not silently fall back to a default). This module holds the sections every run shares; the
 whole `Scenario` (with each run kind's sections) is composed in twin/runs/scenario.py, and
-`twin schema` prints its JSON Schema.
+`twin schema` prints its JSON Schema. Every number is finite (`.inf` and `.nan` are refused:
+twin/scenario/base.py) and every size and count that drives the cost of a run has an upper
+bound, named below with its reason (twin/scenario/bounds.py checks the costs that depend on
+several sections, such as a workload's requests over a capacity run).
 """
 from __future__ import annotations
 
@@ -12,8 +15,21 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from twin.kernel.rng import MAX_SEED  # a seed fits a signed 64-bit column
 from twin.scenario.base import SectionModel
 from twin.scenario.distributions import Distribution, fixed, lognormal, uniform
+
+#: Nodes of one role a `generate:` may ask for. The largest cloud the benchmarks build is 10,000
+#: nodes; a million took 39 s and 950 MB before validation said "at most 30". The limits profile
+#: (at most 100 rows in every profile) is checked before generating (twin/scenario/bounds.py).
+MAX_GENERATED_PER_ROLE = 100_000
+#: Installation attempts under `policy: helion`: each attempt is a whole deployment (1-2 h of
+#: simulated time and its events); an operator restarts a failing installation a few times.
+#: Measured: 100 failing attempts of the reference cloud take about 2 minutes and 230 MB.
+MAX_ATTEMPTS = 100
+#: Ironic's retry_timeout for one IPMI command: retries back off to one every 10 s, so an hour is
+#: ~360 tries per command and node; a longer window only makes a dead BMC cost more events.
+MAX_IPMI_RETRY_TIMEOUT_S = 3600.0
 
 
 class HardwareSpec(SectionModel):
@@ -25,14 +41,14 @@ class HardwareSpec(SectionModel):
 class GeneratedInventory(SectionModel):
     """A synthetic inventory: how many nodes of each role, all of one hardware profile."""
 
-    undercloud: int = Field(1, ge=0)
-    control: int = Field(3, ge=0)
-    swift: int = Field(2, ge=0)
-    vsa: int = Field(0, ge=0)
-    vsa_ao: int = Field(0, ge=0)
-    so_swift_proxy: int = Field(0, ge=0)
-    so_swift_storage: int = Field(0, ge=0)
-    compute: int = Field(1, ge=0)
+    undercloud: int = Field(1, ge=0, le=MAX_GENERATED_PER_ROLE)
+    control: int = Field(3, ge=0, le=MAX_GENERATED_PER_ROLE)
+    swift: int = Field(2, ge=0, le=MAX_GENERATED_PER_ROLE)
+    vsa: int = Field(0, ge=0, le=MAX_GENERATED_PER_ROLE)
+    vsa_ao: int = Field(0, ge=0, le=MAX_GENERATED_PER_ROLE)
+    so_swift_proxy: int = Field(0, ge=0, le=MAX_GENERATED_PER_ROLE)
+    so_swift_storage: int = Field(0, ge=0, le=MAX_GENERATED_PER_ROLE)
+    compute: int = Field(1, ge=0, le=MAX_GENERATED_PER_ROLE)
     hardware: HardwareSpec = HardwareSpec()
 
 
@@ -40,10 +56,10 @@ class RoleCounts(SectionModel):
     """How many nodes of each optional role the installer assigns to rows without a role
     (Helion fills Undercloud 1, Control 3, Swift 2 first; these are the rest, before Compute)."""
 
-    vsa: int = Field(0, ge=0)
-    vsa_ao: int = Field(0, ge=0)
-    so_swift_proxy: int = Field(0, ge=0)
-    so_swift_storage: int = Field(0, ge=0)
+    vsa: int = Field(0, ge=0, le=MAX_GENERATED_PER_ROLE)
+    vsa_ao: int = Field(0, ge=0, le=MAX_GENERATED_PER_ROLE)
+    so_swift_proxy: int = Field(0, ge=0, le=MAX_GENERATED_PER_ROLE)
+    so_swift_storage: int = Field(0, ge=0, le=MAX_GENERATED_PER_ROLE)
 
 
 class InventorySource(SectionModel):
@@ -68,7 +84,7 @@ class Timing(SectionModel):
     ipmi_latency_s: Distribution = lognormal(0.3, 0.4)  # *inferred*: one ipmitool lanplus call
     ipmi_power_latency_s: Distribution = lognormal(0.6, 0.4)  # *inferred*: chassis power on/off/cycle take longer
     ipmi_call_timeout_s: float = Field(10.0, gt=0)  # *inferred*: ipmitool -N 1 -R 4 retransmits
-    ipmi_retry_timeout_s: float = Field(60.0, gt=0)  # Ironic [ipmi] retry_timeout
+    ipmi_retry_timeout_s: float = Field(60.0, gt=0, le=MAX_IPMI_RETRY_TIMEOUT_S)  # Ironic [ipmi] retry_timeout
     ipmi_min_command_interval_s: float = Field(5.0, ge=0)  # Ironic [ipmi] min_command_interval
     power_timeout_s: float = Field(60.0, gt=0)  # power state polled 1,1,4,9,16.. s, ERROR after 60 s
     # the machine
@@ -113,7 +129,7 @@ class ScenarioBase(SectionModel):
 
     name: str = Field(min_length=1)
     description: str = ""
-    seed: int = Field(42, ge=0)
+    seed: int = Field(42, ge=0, le=MAX_SEED)
     inventory: InventorySource
     limits_profile: str = "kvm-30x40"
     acknowledge: list[str] = Field(default_factory=list, description=(

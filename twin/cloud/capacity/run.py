@@ -368,3 +368,26 @@ class CapacityResult(RunResult):
         return self._events
 
 
+#: Boot requests of one capacity run. Measured on this project's reference workload: about
+#: 100,000 requests per CPU second and 100 bytes each, so 10 million is ~2 minutes and ~1 GB.
+MAX_REQUESTS = 10_000_000
+
+
+def request_cost_problems(sc) -> list[tuple[tuple, str]]:
+    """(location, message) when the tenants are expected to make more than MAX_REQUESTS boot
+    requests (the rate integrated over warmup_s + duration_s with its growth, plus a steady
+    start's VMs): such a run would eat the machine, so it is refused with the figure."""
+    if not sc.workload.tenants:
+        return []
+    cap = sc.capacity
+    expected = sc.workload.expected_requests(cap.warmup_s, cap.duration_s)
+    if expected <= MAX_REQUESTS:
+        return []
+    busiest = max(range(len(sc.workload.tenants)), key=lambda i: sc.workload.tenants[i].expected_requests(
+        sc.workload.start_month, sc.workload.month_s, cap.warmup_s, cap.warmup_s + cap.duration_s,
+        sc.workload.start == "steady"))
+    figure = f"{expected:.3g}" if expected < 1e300 else "more than 1e300"
+    return [(("workload", "tenants", busiest, "rate_per_hour"),
+             f"this run is about {figure} boot requests over warmup_s + duration_s "
+             f"({cap.warmup_s + cap.duration_s:g} s); at most {MAX_REQUESTS:,} (about 2 minutes and 1 GB): "
+             "lower the rates or growth, or shorten the run")]

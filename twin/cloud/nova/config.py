@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
+from twin.scenario.base import SectionModel
+
 from twin.cloud.nova.filters import DEFAULT_FILTERS, FILTERS
 from twin.cloud.nova.weighers import WEIGHERS
-from twin.scenario.base import SectionModel
 from twin.scenario.distributions import Distribution, lognormal
+
+
 
 
 class FlavorSpec(SectionModel):
@@ -60,7 +63,8 @@ class NovaConfig(SectionModel):
     scheduler_weight_classes: list[str] = Field(default_factory=lambda: ["RAMWeigher"])
     ram_weight_multiplier: float = Field(1.0, description="> 0 spreads VMs (Juno default 1.0), < 0 stacks them")
     scheduler_host_subset_size: int = Field(1, ge=1)  # Juno default
-    scheduler_max_attempts: int = Field(3, ge=1)  # Juno default
+    # Juno default 3; each attempt is a scheduling pass over every host, so at most 100
+    scheduler_max_attempts: int = Field(3, ge=1, le=100)
     build_failure_probability: float = Field(0.0, ge=0, le=1)  # *inferred*: no published figure
     default_availability_zone: str = "nova"  # Juno default_availability_zone
     availability_zones: dict[str, list[str]] = Field(default_factory=dict,

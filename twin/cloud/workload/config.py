@@ -14,18 +14,26 @@ Rules:
   state at that rate (Poisson count, remaining lifetimes from the equilibrium distribution),
   so long-lived VMs need no year of warm-up; `start: empty` begins with no VM.
 - Traces (`traces:`) replay recorded requests exactly (twin/cloud/workload/trace.py).
+- Every number is finite. What a workload costs to simulate is its number of boot requests,
+  `expected_requests` (the rate integrated over the run, plus a steady start's VMs), which
+  the capacity kind holds to MAX_REQUESTS (twin/cloud/capacity/run.py) before a run starts. Actions are at most one
+  a minute per VM (MAX_ACTIONS_PER_DAY).
 """
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from twin.scenario.base import SectionModel
+
 from twin.scenario.distributions import Distribution, fixed
 
 #: 365.25 / 12 days: the month of `growth_per_month`.
 MONTH_S = 365.25 / 12 * 86400
+#: Actions per VM and day: once a minute is already far beyond any tenant's habits.
+MAX_ACTIONS_PER_DAY = 1440.0
 
 
 
@@ -38,10 +46,10 @@ class Daily(SectionModel):
 class Actions(SectionModel):
     """What a tenant does to its running VMs, as rates per VM and day (0: never)."""
 
-    resize_per_day: float = Field(0.0, ge=0)
-    suspend_per_day: float = Field(0.0, ge=0)
+    resize_per_day: float = Field(0.0, ge=0, le=MAX_ACTIONS_PER_DAY)
+    suspend_per_day: float = Field(0.0, ge=0, le=MAX_ACTIONS_PER_DAY)
     suspend_for_s: Distribution = fixed(3600.0)
-    snapshot_per_day: float = Field(0.0, ge=0)
+    snapshot_per_day: float = Field(0.0, ge=0, le=MAX_ACTIONS_PER_DAY)
 
     @property
     def any(self) -> bool:
@@ -61,6 +69,22 @@ class Tenant(SectionModel):
     image_properties: dict[str, str] = Field(default_factory=dict)
     actions: Actions = Actions()
 
+    def expected_requests(self, start_month: float, month_s: float, warmup_s: float, span_s: float,
+                          steady: bool) -> float:
+        """Boot requests expected over a run of `span_s` seconds whose measurement starts at
+        `warmup_s` (month `start_month`): the weekly-mean rate integrated over its growth (the
+        daily and weekly cycles average 1), plus the VMs a steady start boots at time 0."""
+        rate_s = self.rate_per_hour / 3600.0
+        log_growth = math.log1p(self.growth_per_month) / month_s  # per second
+        log_rate0 = math.log(rate_s) + math.log1p(self.growth_per_month) * (start_month - warmup_s / month_s)
+        if log_growth == 0:
+            arrivals = rate_s * span_s
+        else:  # integral of rate0 * exp(g t) over [0, span]; in logs, so a wild growth gives inf, not an error
+            arrivals = math.exp(min(log_rate0 + _log_expm1_ratio(log_growth, span_s), 700.0))
+        initial = math.exp(min(log_rate0, 700.0)) * self.lifetime_s.mean if steady else 0.0
+        total = arrivals + (initial if math.isfinite(initial) else 0.0)
+        return math.inf if math.isnan(total) else total
+
     @field_validator("weekly")
     @classmethod
     def _week(cls, w):
@@ -79,6 +103,16 @@ class Tenant(SectionModel):
         return mix
 
 
+def _log_expm1_ratio(g: float, span: float) -> float:
+    """log((exp(g span) - 1) / g) for g != 0, without overflow."""
+    x = g * span
+    if x > 30:
+        return x - math.log(g)
+    if x < -30:  # the integral tends to 1 / |g|
+        return -math.log(-g)
+    return math.log(math.expm1(x) / g)
+
+
 class Trace(SectionModel):
     """A recorded workload: CSV or Parquet with columns submit_s, lifetime_s, flavor (or vcpus,
     memory_mb, disk_gb) and optionally tenant (see trace.py)."""
@@ -92,9 +126,15 @@ class Trace(SectionModel):
 class Workload(SectionModel):
     start: Literal["steady", "empty"] = "steady"
     start_month: float = Field(0.0, ge=0, description="the month of growth at which measurement starts")
-    month_s: float = Field(MONTH_S, gt=0)
+    month_s: float = Field(MONTH_S, ge=1, description="seconds in a month of growth (at least 1)")
     tenants: list[Tenant] = Field(default_factory=list)
     traces: list[Trace] = Field(default_factory=list)
+
+    def expected_requests(self, warmup_s: float, duration_s: float) -> float:
+        """Boot requests the tenants are expected to make over warmup_s + duration_s (traces not
+        counted: their rows are a file's, already read)."""
+        return sum(t.expected_requests(self.start_month, self.month_s, warmup_s, warmup_s + duration_s,
+                                       self.start == "steady") for t in self.tenants)
 
     @model_validator(mode="after")
     def _unique(self):

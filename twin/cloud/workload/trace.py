@@ -15,6 +15,8 @@ Rules:
 - Unknown or repeated columns are errors (a typo must not silently drop a column); blank CSV
   lines are skipped. A row gives a flavor or all three sizes, never both.
 - Nothing here raises anything but InputError / UnreadableError, whatever the bytes.
+- Reading starts no thread (Parquet is read in the caller's thread): a process that reads a bad
+  trace and exits must exit with its own code, never abort in Arrow's thread-pool teardown.
 - Replay order is submit time, ties in file order (`TraceRows.order`).
 """
 from __future__ import annotations
@@ -148,7 +150,10 @@ def _parquet_rows(path: Path, source: str):
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        table = pq.read_table(pa.BufferReader(data))
+        # One thread, no dataset layer: pq.read_table starts Arrow's CPU thread pool, whose workers
+        # could still be torn down at interpreter exit and abort it (std::terminate, exit 134)
+        # after the errors were printed. A trace is small; reading it in this thread costs nothing.
+        table = pq.ParquetFile(pa.BufferReader(data)).read(use_threads=False)
     except Exception as e:  # pyarrow raises many types for a bad file; none of them is ours
         raise _unreadable(source, f"not a readable Parquet file ({type(e).__name__})") from None
     names = [str(n) for n in table.column_names]
