@@ -164,3 +164,17 @@ def test_a_known_warning_is_printed_with_its_code_until_the_scenario_acknowledge
         proc = twin("run", str(scenario), "--out", str(tmp_path / "o"), "--quiet")
         assert proc.returncode == 0, proc.stderr
         assert ("only 1 OvercloudVSAStorage node(s)" in proc.stderr and "[vsa-few-nodes]" in proc.stderr) is printed
+
+
+def test_compare_refuses_what_is_not_a_run_in_one_line(tmp_path):
+    ref = tmp_path / "ref"
+    assert twin("run", REFERENCE, "--out", str(ref), "--quiet").returncode == 0
+    half = tmp_path / "half"
+    half.mkdir()
+    (half / "summary.json").write_text((ref / "summary.json").read_text())
+    sweep = tmp_path / "sweep"
+    assert twin("sweep", REFERENCE, "-r", "1", "--out", str(sweep), "--quiet").returncode == 0
+    for other, says in ((half, "events.parquet missing"), (sweep, "a sweep's folder"),
+                        (tmp_path / "none", "no such folder")):
+        proc = twin("compare", str(ref), str(other))
+        _one_located_line(proc, f"{other}:0: run: ", says)
