@@ -172,12 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_plan(sub)
 
-    try:  # the live lab needs libvirt-python; without it `twin lab` is simply absent
-        from real_backends.lab.cli import register
-    except ImportError:
-        pass
-    else:
-        register(sub)
+    from real_backends.lab.cli import register as register_lab  # libvirt is imported only when a lab is used
+
+    register_lab(sub)
     return parser
 
 
