@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
@@ -20,6 +21,7 @@ from twin.errors import InputError, OutputError, TwinError, UnreadableError, Usa
 from twin.outformat import add_format_argument
 
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a writer whose reader left
 
 
 def _cmd_run(args) -> int:
@@ -78,7 +80,7 @@ def _host_port(text: str) -> tuple[str, int]:
 def _cmd_validate(args) -> int:
     from twin.inventory.validate import run_validate
 
-    return run_validate(args.inventory, profile=args.profile, as_json=args.json)
+    return run_validate(args.inventory, profile=args.profile, fmt=args.format)
 
 
 def _cmd_compare(args) -> int:
@@ -139,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="check an inventory against Helion's rules")
     val.add_argument("inventory", help="baremetal.csv (Helion 1.0 or 1.1) or instackenv.json")
     val.add_argument("--profile", default="kvm-30x40", help="limits profile (default: kvm-30x40)")
-    val.add_argument("--json", action="store_true", help="machine-readable output")
+    add_format_argument(val, json_alias=True)
     val.set_defaults(func=_cmd_validate)
 
     cmp_ = sub.add_parser("compare", help="two runs of one kind side by side: metrics (and for deployments, "
@@ -205,6 +207,9 @@ def main(argv: list[str] | None = None) -> int:
     except TwinError as e:
         print(f"twin: error: {e}", file=sys.stderr)
         return EXIT_INVALID
+    except BrokenPipeError:  # `twin ... | head`: the reader left; that is not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return EXIT_BROKEN_PIPE
     except Terminated:
         print("twin: terminated (SIGTERM); cleaned up", file=sys.stderr)
         return EXIT_TERMINATED

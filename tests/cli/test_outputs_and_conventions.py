@@ -178,3 +178,21 @@ def test_compare_refuses_what_is_not_a_run_in_one_line(tmp_path):
                         (tmp_path / "none", "no such folder")):
         proc = twin("compare", str(ref), str(other))
         _one_located_line(proc, f"{other}:0: run: ", says)
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback():
+    # the schema is larger than a pipe's buffer, so the writer does meet the closed pipe
+    proc = subprocess.run(f"{sys.executable} -m twin.cli schema | head -c 1", shell=True, cwd=REPO,
+                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
+    assert proc.stdout == "{" and "Traceback" not in proc.stderr and proc.stderr == "", proc.stderr
+
+
+def test_validate_sweep_and_plan_print_json_and_values(tmp_path):
+    inventory = "scenarios/inventories/helion-reference.csv"
+    doc = json.loads(twin("validate", inventory, "-f", "json").stdout)
+    assert doc["valid"] is True and len(doc["nodes"]) == 10
+    assert twin("validate", inventory, "-f", "value").stdout.splitlines()[0] == "True"
+    proc = twin("sweep", REFERENCE, "-r", "2", "--out", str(tmp_path / "s"), "--quiet", "-f", "json")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)  # nothing else on stdout: the header went to stderr
+    assert summary == json.loads((tmp_path / "s" / "summary.json").read_text().replace("NaN", "null"))

@@ -34,7 +34,8 @@ def node_summary(node: Node, secrets: frozenset[str] = frozenset()) -> dict:
             "cpus": node.hardware.cpus, "memory_mib": node.hardware.memory_mib, "disk_gib": node.hardware.disk_gib}
 
 
-def run_validate(path: str, profile: str = DEFAULT_PROFILE, as_json: bool = False, out=None) -> int:
+def run_validate(path: str, profile: str = DEFAULT_PROFILE, as_json: bool = False, out=None,
+                 fmt: str | None = None) -> int:
     """Run the validate command; returns the exit code (see module docstring)."""
     out = out or sys.stdout
     inventory: Inventory | None = None
@@ -50,12 +51,15 @@ def run_validate(path: str, profile: str = DEFAULT_PROFILE, as_json: bool = Fals
     except UnreadableError as exc:
         problems, code, reason = exc.problems, EXIT_UNREADABLE, "unreadable"
     nodes = inventory.active if inventory is not None and code != EXIT_UNREADABLE else []
-    if as_json:
+    fmt = fmt or ("json" if as_json else "table")
+    if fmt != "table":  # json, or value (the same document's values, one per line: twin/outformat.py)
+        from twin.outformat import render
+
         secrets = secrets_of(inventory) if nodes else frozenset()
         document = {"valid": code == EXIT_VALID, "nodes": [node_summary(n, secrets) for n in nodes],
                     "errors": [p.as_dict() for p in errors(problems)],
                     "warnings": [p.as_dict() for p in warnings(problems)]}
-        print(json.dumps(document, indent=2), file=out)
+        print(json.dumps(document, indent=2) if fmt == "json" else render(document, fmt, ""), file=out)
         return code
     for p in problems:
         print(f"warning: {p}" if p.severity == "warning" else str(p), file=out)

@@ -11,6 +11,8 @@ import json
 import math
 from pathlib import Path
 
+from twin.outformat import add_format_argument, render
+
 
 def register(subparsers) -> None:
     plan = subparsers.add_parser("plan", help="capacity planning: how many compute nodes a demand needs")
@@ -33,6 +35,7 @@ def register(subparsers) -> None:
     cap.add_argument("--seed", type=int, help="base seed (default: the scenario's)")
     cap.add_argument("--out", help="output folder (default: reports/SCENARIO-plan)")
     cap.add_argument("--quiet", action="store_true", help="no progress lines")
+    add_format_argument(cap)
     cap.set_defaults(func=_cmd_plan_capacity)
 
 
@@ -53,9 +56,9 @@ def _cmd_plan_capacity(args) -> int:
         print(line, file=sys.stderr)
     result = planner.run()
     text = plan_table(result)
-    write_plan(result, text, out)
-    print(text)
-    print(f"plot: {out / 'plan.html'}  numbers: {out / 'plan.json'}  points: {out / 'points.csv'}")
+    data = write_plan(result, text, out)
+    files = f"plot: {out / 'plan.html'}  numbers: {out / 'plan.json'}  points: {out / 'points.csv'}"
+    print(render(data, args.format, lambda _: text + "\n" + files))
     return 0
 
 
@@ -110,7 +113,8 @@ def plan_table(r) -> str:
     return "\n".join(lines)
 
 
-def write_plan(result, text: str, out: Path) -> None:
+def write_plan(result, text: str, out: Path) -> dict:
+    """Write plan.json, points.csv and plan.html into `out`; returns plan.json's document."""
     import pandas as pd
 
     from twin.fileio import atomic_write
@@ -133,3 +137,4 @@ def write_plan(result, text: str, out: Path) -> None:
     frame = pd.DataFrame([{k: v for k, v in p.as_dict().items() if k != "blocking"} for p in result.points])
     atomic_write(out / "points.csv", lambda p: frame.to_csv(p, index=False))
     atomic_write(out / "plan.html", plan_html(result, text))
+    return data

@@ -15,6 +15,7 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
+from twin.outformat import add_format_argument, render
 from twin.outputs import check_out_dir, default_out_dir
 
 EXIT_OK = 0
@@ -41,6 +42,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     sw.add_argument("--max-runs", type=int, default=None, metavar="N",
                     help="refuse a sweep of more than N points x replications (default 100,000)")
     sw.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_format_argument(sw)
     sw.set_defaults(func=run)
     return sw
 
@@ -74,7 +76,7 @@ def run(args) -> int:
             print(line, file=sys.stderr, flush=True)
         print(f"{plan.name}: {len(plan.points)} point(s) x {plan.replications} replication(s), base seed "
               f"{plan.base_seed}" + (f" ({reused} finished before, {plan.total - reused} to run)" if reused else ""),
-              flush=True)
+              file=sys.stdout if args.format == "table" else sys.stderr, flush=True)
 
     out = None
     try:
@@ -106,9 +108,9 @@ def run(args) -> int:
         else:
             print(f"twin sweep: {_STOPPED_BY[stopped]} before any replication ran", file=sys.stderr)
         return EXIT_STOPPED[stopped]
-    print(format_summary(result.summary))
-    print(f"results: {result.out_dir / 'results.parquet'}  summary: {result.out_dir / 'summary.json'}  "
-          f"report: {result.out_dir / 'report.html'}")
+    files = (f"results: {result.out_dir / 'results.parquet'}  summary: {result.out_dir / 'summary.json'}  "
+             f"report: {result.out_dir / 'report.html'}")
+    print(render(result.summary, args.format, lambda s: format_summary(s) + "\n" + files))
     return EXIT_OK
 
 
