@@ -53,3 +53,21 @@ def test_faults_that_do_not_change_compute_capacity_are_left_out_with_a_warning(
     err = capsys.readouterr().err
     assert f"warning: {path}:9: faults[0].kind: service_crash does not change compute capacity" in err
     assert f"warning: {path}:10: faults[1].kind: none of its nodes is a compute host of this run (left out)" in err
+
+
+def test_a_fault_reaches_its_host_by_its_inventory_name_or_its_helion_name():
+    """Nova hosts keep the inventory's names (here rack1-NN); a fault may name a node either way."""
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    from twin.inventory import generate_from_spec
+    from twin.runs import simulate
+
+    base = scenario([])
+    nodes = [replace(n, name=f"rack1-{k:02d}") for k, n in enumerate(
+        generate_from_spec(base.inventory.generate.model_dump()).active)]
+    compute = [n.name for n in nodes if n.role.value == "OvercloudCompute"]
+    for named in (compute[1], "compute1"):  # the inventory's name, then the Helion name of the same node
+        sc = scenario([{"kind": "node_crash", "node": named, "at_s": 10000, "for_s": 3600}])
+        rows = host_rows(simulate(sc, SimpleNamespace(active=nodes), 1))
+        assert rows[0] == (10000.0, compute[1], "failed"), (named, rows)

@@ -114,7 +114,19 @@ def helion_named(sc, nodes):
     if all(k == v for k, v in names.items()):
         return sc, list(nodes), {n: n for n in names}
     renamed = [replace(n, name=names[n.name]) for n in nodes]
+    return _renamed_targets(sc, names), renamed, {names[n.name]: n.name for n in nodes}
 
+
+def inventory_named(sc, nodes):
+    """The scenario with its fault targets and failure domains written in the inventory's names
+    (a Helion name such as compute0 becomes the node it stands for), for the runs whose nodes
+    keep their inventory names (a capacity run's Nova hosts): a fault reaches its node whichever
+    name the scenario used."""
+    helion_to_inventory = {h: n for n, h in stable_names(nodes).items() if h != n}
+    return _renamed_targets(sc, helion_to_inventory) if helion_to_inventory else sc
+
+
+def _renamed_targets(sc, names: dict[str, str]):
     def rename(value):
         if isinstance(value, str):
             return names.get(value, value)
@@ -125,8 +137,7 @@ def helion_named(sc, nodes):
     faults = [f.model_copy(update={k: rename(getattr(f, k)) for k in ("node", "nodes", "sides")
                                    if getattr(f, k) is not None}) for f in sc.faults]
     domains = {g: rename(members) for g, members in sc.failure_domains.items()}
-    return (sc.model_copy(update={"faults": faults, "failure_domains": domains}), renamed,
-            {names[n.name]: n.name for n in nodes})
+    return sc.model_copy(update={"faults": faults, "failure_domains": domains})
 
 
 #: Fault kinds a live world applies: a chassis power off through the node's BMC, then the

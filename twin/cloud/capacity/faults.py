@@ -7,13 +7,15 @@ Rules:
   after a power loss the BIOS keeps it off until then, as Helion requires) is `host_recovered`.
   A capacity run has no simulated hardware, so the operator's power-on acts at once, once the
   repair time (and, after a power loss, operator_response_s) has passed.
+- Nova hosts keep their inventory names; a fault may name a node by its inventory name or its
+  Helion name (compute0...), and reaches it either way (`inventory_named`).
 - Faults of other kinds, and faults on nodes that are not compute hosts, do not change compute
   capacity in this model and are left out (`ignored_faults` says which, for a warning).
 """
 from __future__ import annotations
 
 from twin.faults.injector import FaultInjector
-from twin.faults.validate import fault_targets
+from twin.faults.validate import fault_targets, inventory_named
 
 HOST_KINDS = ("node_crash", "graceful_shutdown", "power_loss")
 
@@ -67,6 +69,7 @@ def ignored_faults(sc, inventory, host_names: set[str]) -> list[tuple[int, str]]
     """(index, why) of each fault a capacity run leaves out."""
     out = []
     nodes = inventory.active
+    sc = inventory_named(sc, nodes)
     for i, f in enumerate(sc.faults):
         if f.kind not in HOST_KINDS:
             out.append((i, f"{f.kind} does not change compute capacity in a capacity run (left out); "
@@ -83,6 +86,7 @@ def ignored_faults(sc, inventory, host_names: set[str]) -> list[tuple[int, str]]
 
 def wire_host_faults(world, sc, cloud, inventory) -> int:
     """Start the faults that stop compute hosts; returns how many fault units run."""
+    sc = inventory_named(sc, inventory.active)  # the hosts keep their inventory names
     faults = _compute(sc, cloud)
     if not faults:
         return 0
