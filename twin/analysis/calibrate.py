@@ -25,6 +25,7 @@ import yaml
 
 from twin.analysis.runs import RunOnDisk
 from twin.errors import TwinError
+from twin.runs.registry import kind, kind_of
 from twin.record.provision import DEPLOY_FROM, DEPLOYING
 from twin.report.steps import STEPS, node_steps
 
@@ -102,8 +103,9 @@ def check_calibratable(run: RunOnDisk, replications: int) -> None:
     if backend not in LIVE_BACKENDS:
         what = "a simulated run" if backend == "sim" else f"a run of backend {backend!r}"
         raise TwinError(f"{run.path}: {what}; calibrate needs a live run (--backend lab|ipmi)")
-    if run.summary.get("run", "deploy") != "deploy" or "deployment" not in run.summary:
-        raise TwinError(f"{run.path}: not a deployment run; calibrate fits the timing of a live deployment")
+    if kind_of(run.summary) is not kind("deploy") or "deployment" not in run.summary:
+        raise TwinError(f"{run.path}: a run of kind {kind_of(run.summary).name}; calibrate fits the timing of a "
+                        "live deployment")
 
 
 def calibrate(run: RunOnDisk, out: Path, scenario_path: str | None = None, replications: int = 20) -> dict:
