@@ -258,7 +258,7 @@ def state_timeline(items: list[Span], rows: list[str], duration: float, scale: f
     layout = {"barmode": "overlay", "height": 150 + 28 * len(rows),
               "xaxis": {"title": {"text": unit}, "range": [0, duration / scale]},
               "yaxis": {"categoryorder": "array", "categoryarray": [escape(r) for r in rows[::-1]]},
-              "margin": MARGIN, "legend": {"orientation": "h", "y": -0.35}}
+              "margin": MARGIN, "showlegend": True, "legend": {"orientation": "h", "y": -0.35}}
     return {"data": data, "layout": layout}
 
 
@@ -279,7 +279,7 @@ def volume_figure(steps: list, duration: float, scale: float, unit: str) -> dict
                      "hovertemplate": escape(state) + ": %{y:.1%} of the volumes<extra></extra>"})
     layout = {"height": 300, "xaxis": {"title": {"text": unit}, "range": [0, duration / scale]},
               "yaxis": {"title": {"text": "share of the volumes"}, "range": [0, 1.02], "tickformat": ".0%"},
-              "margin": MARGIN, "legend": {"orientation": "h", "y": -0.3, "traceorder": "normal"}}
+              "margin": MARGIN, "showlegend": True, "legend": {"orientation": "h", "y": -0.3, "traceorder": "normal"}}
     return {"data": data, "layout": layout}
 
 
@@ -310,7 +310,7 @@ def resync_figure(items: list[Resync], duration: float, scale: float, unit: str)
     top = max([(r.moved if r.moved is not None else r.to_move) / GIB for r in items] + [0.0])
     layout = {"height": 280, "xaxis": {"title": {"text": unit}, "range": [0, duration / scale]},
               "yaxis": {"title": {"text": "GiB moved"}, "range": [0, 1.15 * top or 1.0]},
-              "margin": MARGIN, "legend": {"orientation": "h", "y": -0.35}}
+              "margin": MARGIN, "showlegend": True, "legend": {"orientation": "h", "y": -0.35}}
     return {"data": data, "layout": layout}
 
 
@@ -342,7 +342,8 @@ def render_vsa_section(events: pd.DataFrame, duration: float, scale: float, unit
              'resync on the management network. The metrics are recomputed from these intervals.</p>']
     for i, view in enumerate(cluster_views(events, duration)):
         group = f"management group {escape(view.group)}" if view.group else "no management group in the log"
-        parts.append(f'<h3 id="vsa-{i}">Cluster {escape(view.name)} ({len(view.nodes)} nodes, {group})</h3>')
+        nodes = f"{len(view.nodes)} node{'s' if len(view.nodes) != 1 else ''}"
+        parts.append(f'<h3 id="vsa-{i}">Cluster {escape(view.name)} ({nodes}, {group})</h3>')
         figures = [  # (div id suffix, caption, figure or None, what to say without one)
             ("nodes", "Nodes: data state", state_timeline(view.node_spans, view.nodes, duration, scale, unit)
              if view.node_spans else None, "No node data state in the log."),
