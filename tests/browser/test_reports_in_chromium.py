@@ -52,13 +52,30 @@ def test_the_operations_report(chromium, shots):
     run = _run("ha-drill")
     o = run.summary["operations"]
     facts = _open(chromium, render_report(run.events, run.summary), shots, "operations")
-    assert {f["id"] for f in facts["figs"]} == {"levels", "outage-timeline", "requests"}
+    ids = {f["id"] for f in facts["figs"]}
+    assert ids - VSA_FIGURES[0] == {"levels", "outage-timeline", "requests"}  # and the one-node VSA cluster's
     for service, a in o["availability"].items():
         if service != "overall":
             assert _row(facts, service)[1] == f"{100 * a:.4f}%", service
     outage = next(row for table in facts["tables"] for row in table if row and row[0].startswith(hms(300.0)))
     assert f"glance, keystone, swift {o['outages'][0]['service_s']['keystone']:,.1f} s" in outage[5]
     assert outage[6].startswith("cinder-volume (singleton) is down")
+
+
+VSA_FIGURES = ({"vsa-0-nodes", "vsa-0-managers", "vsa-0-volumes", "vsa-0-resync"},
+               {"vsa-1-nodes", "vsa-1-managers", "vsa-1-volumes"})
+
+
+def test_the_block_storage_section(chromium, shots, vsa_faults_run):
+    """Two VSA clusters with faults (tests/conftest.py): each cluster's figures drawn, its metrics
+    as summary.json has them."""
+    m = vsa_faults_run.summary["storage"]["vsa"]
+    facts = _open(chromium, render_report(vsa_faults_run.events, vsa_faults_run.summary), shots, "operations-vsa")
+    assert VSA_FIGURES[0] | VSA_FIGURES[1] <= {f["id"] for f in facts["figs"]}  # silver had no resync
+    for cluster in ("gold", "silver"):
+        assert _row(facts, f"availability_vsa_{cluster}")[1] == f"{100 * m[f'availability_vsa_{cluster}']:.4f}%"
+        assert _row(facts, f"degraded_s_vsa_{cluster}")[1] == f"{m[f'degraded_s_vsa_{cluster}']:,.3f}"
+    assert _row(facts, "resync_gib")[1] == f"{m['resync_gib']:,.3f}"  # gold's row comes first: it ran them all
 
 
 def test_the_capacity_report(chromium, shots):
