@@ -66,7 +66,7 @@ def plan_figure(result) -> go.Figure:
         if starts:  # when each add_nodes must start (in months from now), at the hosts it brings
             fig.add_trace(go.Scatter(
                 x=[lt.start_s / result.month_s for lt in starts], y=[lt.hosts for lt in starts], mode="markers",
-                marker={"symbol": "triangle-right", "size": 12, "color": "#ef6c00"},
+                marker={"symbol": "triangle-right", "size": 12, "color": "#d81b60"},
                 name=f"{escape(name)}: start add_nodes by", hovertemplate="%{text}<extra></extra>",
                 text=[escape(describe(lt, result.percentile)) for lt in starts]), row=3, col=1)
     for label, dash in (("RAM utilisation (solid line)", None), ("slot utilisation (dotted line)", "dot")):
