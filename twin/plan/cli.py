@@ -67,7 +67,10 @@ def _pct(x) -> str:
 
 
 def plan_table(r) -> str:
-    """The plan as text: a header, one table per candidate, and the verdicts."""
+    """The plan as text: a header, one table per candidate with its verdict and the start dates
+    of its additions (twin/plan/leadtime.py), and the verdicts on the current cloud."""
+    from twin.plan.leadtime import describe
+
     spares = f", surviving {r.survive} host failure{'s' if r.survive != 1 else ''}" if r.survive else ""
     lines = [f"Capacity plan for {r.scenario} ({r.profile}: at most {r.max_compute} compute hosts): blocking <= "
              f"{100 * r.target:g}% at the {r.percentile:g}th percentile of {r.replications} replications{spares}; "
@@ -98,6 +101,7 @@ def plan_table(r) -> str:
         else:
             lines.append(f"  month {worst.month} needs {worst.hosts} compute hosts"
                          + (f" ({r.survive} of them spare for failures)" if r.survive else ""))
+        lines += [f"  {describe(lt, r.percentile)}" for lt in r.lead_times.get(name, [])]
     lines.append("")
     if r.survive >= r.current_hosts:
         lines.append(f"The current cloud ({r.current_hosts} hosts) cannot survive {r.survive} host failures at all.")
@@ -132,6 +136,8 @@ def write_plan(result, text: str, out: Path) -> dict:
                                "hosts": mp.hosts, "exceeds_profile": mp.exceeds_profile,
                                "point": None if mp.point is None else mp.point.as_dict()} for mp in plan]
                        for name, plan in result.candidates.items()},
+        "month_s": result.month_s,
+        "lead_times": {name: [lt.as_dict() for lt in leads] for name, leads in result.lead_times.items()},
     }
     atomic_write(out / "plan.json", json.dumps(data, indent=2, allow_nan=True) + "\n")
     frame = pd.DataFrame([{k: v for k, v in p.as_dict().items() if k != "blocking"} for p in result.points])

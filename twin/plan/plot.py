@@ -1,4 +1,5 @@
-"""The plan's page: blocking and utilisation against compute hosts, and hosts needed by month.
+"""The plan's page: blocking and utilisation against compute hosts, and hosts needed by month
+with the latest start of each month's add_nodes (twin/plan/leadtime.py).
 
 Rules: plotly (the report's library already, so no new dependency; one self-contained HTML file
 with plotly.js inlined, zoomable, every trace toggled from the legend; matplotlib would add a
@@ -13,6 +14,7 @@ from html import escape
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from twin.plan.leadtime import describe, start_text
 from twin.report.capacity import CSS
 
 
@@ -60,6 +62,13 @@ def plan_figure(result) -> go.Figure:
         plan = result.candidates[name]
         fig.add_trace(go.Scatter(x=[mp.month for mp in plan], y=[mp.hosts for mp in plan], mode="lines+markers",
                                  line={"shape": "hv", "width": 3}, name=f"{escape(name)}: hosts needed"), row=3, col=1)
+        starts = [lt for lt in result.lead_times.get(name, []) if lt.start_s is not None]
+        if starts:  # when each add_nodes must start (in months from now), at the hosts it brings
+            fig.add_trace(go.Scatter(
+                x=[lt.start_s / result.month_s for lt in starts], y=[lt.hosts for lt in starts], mode="markers",
+                marker={"symbol": "triangle-right", "size": 12, "color": "#d81b60"},
+                name=f"{escape(name)}: start add_nodes by", hovertemplate="%{text}<extra></extra>",
+                text=[escape(describe(lt, result.percentile)) for lt in starts]), row=3, col=1)
     for label, dash in (("RAM utilisation (solid line)", None), ("slot utilisation (dotted line)", "dot")):
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=label, legendgroup="line styles",
                                  line={"color": "#424242", "dash": dash}), row=2, col=1)
@@ -118,9 +127,11 @@ def _facts(r) -> str:
 
 def _candidate_tables(r) -> list[str]:
     pct = f"p{r.percentile:g}"
-    head = ["month", "demand VMs", f"now {pct}", "hosts", f"{pct} blocking", "RAM util", "slot util", "limits"]
+    head = ["month", "demand VMs", f"now {pct}", "hosts", f"{pct} blocking", "RAM util", "slot util", "limits",
+            "start add_nodes by"]
     out = []
     for name, plan in r.candidates.items():
+        leads = {lt.month: lt for lt in r.lead_times.get(name, [])}
         hw = r.hardware.get(name)
         what = ("the current hosts' hardware" if hw is None else
                 f"{hw['cpus']} CPUs, {hw['memory_mib'] // 1024} GiB, {hw['disk_gib']} GiB disk")
@@ -129,18 +140,29 @@ def _candidate_tables(r) -> list[str]:
             now = fmt_pct(cur.p_blocking) if cur is not None else "—"
             if mp.hosts is None:
                 rows.append([f"month {mp.month}", f"{mp.demand_vms:,.1f}", now, f"> {r.max_hosts}", "—", "—", "—",
-                             f"more than {r.max_hosts} hosts searched"])
+                             f"more than {r.max_hosts} hosts searched", "—"])
                 continue
             p = mp.point
             limits = (f"more than {r.max_compute} compute hosts under {r.profile}" if mp.exceeds_profile
                       else f"within {r.profile}")
             rows.append([f"month {mp.month}", f"{mp.demand_vms:,.1f}", now, str(mp.hosts), fmt_pct(p.p_blocking),
-                         fmt_pct(p.util_ram), fmt_pct(p.util_slots), limits])
+                         fmt_pct(p.util_ram), fmt_pct(p.util_slots), limits, _start_cell(leads.get(mp.month))])
         cells = "".join("<tr>" + "".join(f'<td{" class=num" if 0 < i < 7 else ""}>{escape(c)}</td>'
                                           for i, c in enumerate(row)) + "</tr>" for row in rows)
+        sentences = "".join(f"<li>{escape(describe(lt, r.percentile))}</li>" for lt in leads.values())
         out.append(f"<h2>Candidate {escape(name)} ({escape(what)})</h2>"
-                   f'<table class="data"><tr>{"".join(f"<th>{escape(h)}</th>" for h in head)}</tr>{cells}</table>')
+                   f'<table class="data"><tr>{"".join(f"<th>{escape(h)}</th>" for h in head)}</tr>{cells}</table>'
+                   + (f'<ul class="lead-times">{sentences}</ul>' if sentences else ""))
     return out
+
+
+def _start_cell(lt) -> str:
+    """The month's add_nodes start (twin/plan/leadtime.py), or a dash when it adds nothing."""
+    if lt is None:
+        return "—"
+    if lt.start_s is None:
+        return f"+{lt.add}: fails at once"
+    return f"+{lt.add}: {'now (overdue)' if lt.overdue else start_text(lt.start_s)}"
 
 
 def fmt_pct(x) -> str:

@@ -21,6 +21,8 @@ Rules:
   hosts under kvm-30x40"), never capped.
 - Replications run on the sweep runner (batch.py), locally or on Dask; the same seeds at every
   point (common random numbers).
+- Each month that needs more hosts than the cloud has by then gets its deployment lead time and
+  the latest start of its `add_nodes` (leadtime.py).
 """
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ from twin.cloud.capacity.config import HostHardware
 from twin.errors import InputError, TwinError, UsageError
 from twin.inventory import get_profile
 from twin.plan.batch import run_points
+from twin.plan.leadtime import AddTimes, LeadTime, lead_times
 
 MONTH_KEY, HOSTS_KEY, DOWN_KEY, HARDWARE_KEY = ("workload.start_month", "capacity.compute_hosts",
                                                 "capacity.hosts_down", "capacity.host_hardware")
@@ -114,6 +117,8 @@ class PlanResult:
     wall_s: float = 0.0
     runs: int = 0
     quota_warning: bool = False
+    month_s: float = 0.0
+    lead_times: dict[str, list[LeadTime]] = field(default_factory=dict)  # by candidate (leadtime.py)
 
 
 class Planner:
@@ -248,6 +253,11 @@ class Planner:
                 plans[name].append(MonthPlan(m, vms, lb[m], n, self.points.get((name, m, n)) if n else None,
                                              n is None or n > self.profile.max_compute))
         current = self._current(months)
+        adds = AddTimes(self.sc, self.inventory.active, self.replications, self.percentile,
+                        self.sc.seed if self.options.seed is None else self.options.seed, self.echo)
+        month_s = self.sc.workload.month_s
+        leads = {name: lead_times(plan, self.current_hosts if self.candidates[name] is None else 0, month_s, adds)
+                 for name, plan in plans.items()}
         runs_out = next((m for m, p in zip(months, current) if p is None or p.p_blocking > self.target), None)
         quota = any(p.quota_rejection > 0 for p in self.points.values())
         return PlanResult(
@@ -255,7 +265,7 @@ class Planner:
             self.replications, self.months, self.current_hosts, current, runs_out, plans,
             {n: (hw.model_dump() if hw is not None else None) for n, hw in self.candidates.items()},
             sorted(self.points.values(), key=lambda p: (p.hardware, p.month, p.hosts)), self.max_hosts,
-            time.perf_counter() - t0, self.runs, quota)
+            time.perf_counter() - t0, self.runs, quota, month_s, leads)
 
     def _search_month(self, name, hw, month: int, lb: int, previous: int | None) -> int | None:
         start = max(lb, previous or 0) if self.sc.workload.tenants and all(

@@ -10,6 +10,7 @@ by one runner (execute.py).
     operations.py  run: operations   the HA control plane under faults (twin/cloud/ha); live drills
     capacity.py    run: capacity     the workload on the Nova model (twin/cloud/capacity)
     deploy_compare.py  what `twin compare` shows of two deployments beyond their metrics
+    add_nodes.py   the day-2 add of N compute nodes alone, simulated (the planner's lead times)
 """
 from twin.record.result import RunResult
 from twin.runs.execute import (
