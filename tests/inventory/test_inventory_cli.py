@@ -41,7 +41,7 @@ def test_invalid_file_exits_1_with_one_line_per_problem(capsys):
     lines = out.splitlines()
     assert code == 1
     assert [l.split(": ")[0:2] for l in lines[:4]] == [
-        [f"{path}:8", "disk_GiB"], [f"warning", f"{path}:8"], [f"{path}:9", "disk_GiB"], ["warning", f"{path}:9"]]
+        [f"{path}:8", "disk_GiB"], ["warning", f"{path}:8"], [f"{path}:9", "disk_GiB"], ["warning", f"{path}:9"]]
     assert lines[4] == f"{path}: 9 nodes, invalid: 2 errors, 2 warnings (profile kvm-30x40)"
 
 

@@ -1,5 +1,4 @@
 """The conductor's power driver (Ironic ipmitool rules) against simulated BMCs."""
-import pytest
 
 from twin.errors import BmcError
 from twin.faults.spec import Fault

@@ -329,7 +329,6 @@ def _faults(events: pd.DataFrame) -> str:
     rows = events[(events.kind == "fault") & events.name.isin(["start", "end"])]
     if rows.empty:
         return head + '<p class="note">No fault happened.</p>'
-    spans: dict[tuple[str, str], list] = {}
     order = []
     for r in rows.itertuples():
         key = (str(r.cause), str(r.subject))
