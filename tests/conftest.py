@@ -3,17 +3,10 @@ world (a generated cloud), for tests/faults and tests/ha; `vsa_faults_run` is on
 with two VSA clusters and faults on their nodes (tests/report, tests/browser)."""
 import pytest
 
+from opstest_helpers import build
+
 from twin.inventory import generate_from_spec
 from twin.runs import Scenario, simulate
-
-
-def build(faults=(), duration_s=3600.0, operations=None, timing=None, ha=None, failure_domains=None,
-          run="operations", **counts):
-    spec = {"compute": 2, **counts}
-    sc = Scenario(name="t", run=run, inventory={"generate": spec}, faults=list(faults),
-                  operations={"duration_s": duration_s, **(operations or {})}, timing=timing or {},
-                  ha=ha or {}, failure_domains=failure_domains or {})
-    return sc, generate_from_spec(sc.inventory.generate.model_dump())
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ and the liveness poller command a BMC through one driver, so Ironic's minimum co
 holds across all of them. The drill runs the live adapters (real_backends/ops.py) on a SimWorld:
 the BMCs are simulated, the poller, the fault targets and the operator are the live drill's."""
 import pytest
-from conftest import build
+from opstest_helpers import build
 
 from real_backends.ops import BmcLiveness, BmcTargets
 from twin.runs.operations import operate
