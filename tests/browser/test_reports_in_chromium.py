@@ -99,6 +99,18 @@ def test_the_plan_report(chromium, shots):
     for plan in result.candidates.values():
         for mp in plan:
             assert str(mp.hosts) in _row(facts, f"month {mp.month}"), mp
+    # every evaluated point, with its mean blocking and that mean's interval (within [0, 1])
+    from twin.sweep.stats import estimate
+
+    rows = [row for table in facts["tables"] for row in table if len(row) == 9 and row[1].isdigit()]
+    assert len(rows) == len(result.points)
+    for p in result.points:
+        row = next(r for r in rows if r[:3] == [p.hardware, str(p.month), str(p.hosts)])
+        e = estimate(p.blocking, "fraction")
+        assert row[3] == str(len(p.blocking)) and row[4] == f"{100 * e['mean']:.2f}%"
+        if e["interval"] == "t":
+            low, high = (float(x.rstrip("%")) / 100 for x in row[5].split(" .. "))
+            assert 0 <= low <= e["mean"] <= high <= 1
 
 
 def test_the_sweep_page(chromium, shots):

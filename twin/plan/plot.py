@@ -112,7 +112,32 @@ def plan_html(result, table_text: str) -> str:
     return "\n".join([
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', f"<title>{escape(title)}</title>",
         f"<style>{CSS}</style></head><body>", f"<h1>{escape(title)}</h1>", _facts(result),
-        *(f"<p>{escape(line)}</p>" for line in verdict), *_candidate_tables(result), div, "</body></html>"]) + "\n"
+        *(f"<p>{escape(line)}</p>" for line in verdict), *_candidate_tables(result), div, _points_table(result),
+        "</body></html>"]) + "\n"
+
+
+def _points_table(r) -> str:
+    """Every evaluated point with its replications' mean blocking and that mean's interval (the
+    sweep's estimate for a time fraction: a t-interval kept within [0, 1]), as Rally's task report
+    shows each metric per point."""
+    from twin.sweep.stats import estimate
+
+    pct = f"p{r.percentile:g}"
+    head = ["candidate", "month", "hosts", "n", "mean blocking", "95% interval", f"{pct} blocking", "RAM util",
+            "slot util"]
+    rows = []
+    for p in sorted(r.points, key=lambda p: (p.hardware, p.month, p.hosts)):
+        e = estimate(p.blocking, "fraction")
+        interval = {"constant": "constant", "none": "—"}.get(e["interval"],
+                                                            f"{fmt_pct(e['ci_low'])} .. {fmt_pct(e['ci_high'])}")
+        rows.append([p.hardware, str(p.month), str(p.hosts), str(e["n"]), fmt_pct(e["mean"]), interval,
+                     fmt_pct(p.p_blocking), fmt_pct(p.util_ram), fmt_pct(p.util_slots)])
+    cells = "".join("<tr>" + "".join(f'<td{" class=num" if i >= 1 else ""}>{escape(c)}</td>'
+                                     for i, c in enumerate(row)) + "</tr>" for row in rows)
+    return (f'<h2 id="points">Every evaluated point ({len(rows)})</h2><p class="note">The replications of each '
+            f'(candidate, month, hosts): their mean blocking with its 95% interval, the percentile the plan '
+            f'uses, and the utilisation.</p><table class="data"><tr>'
+            + "".join(f"<th>{escape(h)}</th>" for h in head) + f"</tr>{cells}</table>")
 
 
 def _facts(r) -> str:
