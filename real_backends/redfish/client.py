@@ -12,8 +12,9 @@ Rules of this file:
   command interval are conductor logic (twin/workflows/power.py), shared with IPMI.
 - Every call is bounded by `RedfishOptions.timeout_s`: it runs on a worker thread and the caller
   waits for it no longer than that (sushy's own connect and read timeouts are set to the same
-  figure, so an abandoned request also ends). sushy's own retries of 5xx answers are off (the
-  conductor retries); a silent BMC is always `BmcError.no_answer`.
+  figure, so an abandoned request also ends). sushy's own retries (of 5xx answers and of failed
+  connections, 3 x 2 s by default) are off: `server_side_retries=1` is one attempt; the conductor
+  retries. A silent BMC is always `BmcError.no_answer`.
 - Every failure is a `twin.errors.BmcError(node, address, reason, detail)` with reason
   credentials (HTTP 401/403) | unreachable (connection refused, no route, name not resolved) |
   timeout (no answer within the bound) | protocol (anything else: an unknown system id, a 5xx, a
@@ -115,7 +116,7 @@ class RedfishClient:
     def _connect(self):
         bmc, timeout = self.bmc, self.options.timeout_s
         return sushy.Sushy(bmc.url, auth=sushy_auth.BasicAuth(bmc.user, bmc.password.get_secret_value()),
-                           verify=self.options.verify, server_side_retries=0, server_side_retries_delay=0,
+                           verify=self.options.verify, server_side_retries=1, server_side_retries_delay=1,
                            read_timeout=timeout, connect_timeout=timeout)
 
     def _system(self):
