@@ -6,8 +6,8 @@ Rules of this file:
   chassis manager; each node names its own `system_id`). Calls to one client are serialized.
 - One method call is one Redfish operation as Ironic's redfish driver sends it: power on =
   ComputerSystem.Reset `On`, power off = `ForceOff`, cycle / reset = `ForceRestart`; power state =
-  GET of the system (`PowerState`: On/PoweringOff read as on, Off/PoweringOn as off, as Ironic's
-  mapping does); boot device = PATCH of `Boot` (`BootSourceOverrideTarget` Pxe or Hdd,
+  GET of the system (`PowerState`: On/PoweringOn read as on, Off/PoweringOff as off: a transition
+  reads as its target, as in Ironic's redfish power interface, `GET_POWER_STATE_MAP`); boot device = PATCH of `Boot` (`BootSourceOverrideTarget` Pxe or Hdd,
   `BootSourceOverrideEnabled` Once or Continuous). Polling, retries, back-off and the minimum
   command interval are conductor logic (twin/workflows/power.py), shared with IPMI.
 - Every call is bounded by `RedfishOptions.timeout_s`: it runs on a worker thread and the caller
@@ -39,9 +39,9 @@ from twin.inventory.model import Bmc
 #: PowerAction value -> the Reset type Ironic's redfish driver sends.
 RESET_TYPE = {"on": sushy.RESET_ON, "off": sushy.RESET_FORCE_OFF,
               "cycle": sushy.RESET_FORCE_RESTART, "reset": sushy.RESET_FORCE_RESTART}
-#: Redfish PowerState -> the twin's power state (Ironic: a transition reads as where it comes from).
-POWER_STATE = {sushy.SYSTEM_POWER_STATE_ON: "on", sushy.SYSTEM_POWER_STATE_POWERING_OFF: "on",
-               sushy.SYSTEM_POWER_STATE_OFF: "off", sushy.SYSTEM_POWER_STATE_POWERING_ON: "off"}
+#: Redfish PowerState -> the twin's power state (Ironic: a transition reads as its target).
+POWER_STATE = {sushy.SYSTEM_POWER_STATE_ON: "on", sushy.SYSTEM_POWER_STATE_POWERING_ON: "on",
+               sushy.SYSTEM_POWER_STATE_OFF: "off", sushy.SYSTEM_POWER_STATE_POWERING_OFF: "off"}
 #: BootDevice value -> BootSourceOverrideTarget.
 BOOT_TARGET = {"pxe": sushy.BOOT_SOURCE_TARGET_PXE, "disk": sushy.BOOT_SOURCE_TARGET_HDD}
 BOOT_ENABLED = {True: sushy.BOOT_SOURCE_ENABLED_CONTINUOUS, False: sushy.BOOT_SOURCE_ENABLED_ONCE}

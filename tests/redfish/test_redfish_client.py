@@ -134,8 +134,8 @@ def test_power_and_boot_commands_are_ironics_redfish_requests():
     assert {auth for _, path, _, auth in service.requests if path != "/redfish/v1"} == {expected}
 
 
-@pytest.mark.parametrize("redfish_state, twin_state", [("On", "on"), ("Off", "off"), ("PoweringOn", "off"),
-                                                       ("PoweringOff", "on")])
+@pytest.mark.parametrize("redfish_state, twin_state", [("On", "on"), ("Off", "off"), ("PoweringOn", "on"),
+                                                       ("PoweringOff", "off")])
 def test_power_states_map_as_ironic_maps_them(redfish_state, twin_state):
     with Service(power_state=redfish_state) as service:
         client = client_for(service.port)
