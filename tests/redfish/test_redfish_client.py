@@ -18,7 +18,7 @@ from twin.errors import BmcError
 from twin.inventory.model import Bmc, PowerKind
 
 sushy = pytest.importorskip("sushy", reason="sushy is not installed (pip install -e '.[lab]')")
-from real_backends.redfish.client import RedfishClient, RedfishOptions  # noqa: E402
+from real_backends.redfish.client import RedfishClient, RedfishOptions
 
 PASSWORD = "Rf-S3cret-XYZZY"
 SYSTEM = "/redfish/v1/Systems/node-1"

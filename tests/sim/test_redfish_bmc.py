@@ -35,7 +35,7 @@ def scenario_with(tmp_path, power: str, **timing):
 
 def bmc_latencies(events) -> dict[str, set[float]]:
     calls = events[events.kind == "bmc"]
-    return {name: set(round(float(v), 9) for v in group.value) for name, group in calls.groupby("name")}
+    return {name: {round(float(v), 9) for v in group.value} for name, group in calls.groupby("name")}
 
 
 @pytest.mark.parametrize("power, status_s, power_s", [("Redfish", 0.7, 2.5), ("IPMI", 0.05, 0.25)])

@@ -9,7 +9,6 @@ from twin.sim.machine import SimMachine
 from twin.sim.network import SharedLink
 from twin.sim.pxe import SimProvisioning
 
-
 #: The timing keys of a node's BMC latencies, by the protocol its BMC speaks (its pm_type);
 #: every other power kind is driven over IPMI.
 LATENCY_KEYS = {PowerKind.REDFISH: ("redfish_latency_s", "redfish_power_latency_s")}
