@@ -265,3 +265,43 @@ def test_the_bmc_protocol_is_kept_for_the_labs_life(fresh_lab, redfish_host):
         lab.up(1, bmc="ipmi")
     with pytest.raises(LabError, match="--bmc serial: use one of ipmi, redfish"):
         lab.up(1, bmc="serial")
+
+
+OWNER = """
+import sys, time
+from real_backends.lab import Lab
+Lab(sys.argv[1], root=sys.argv[2]).up(1, owned=True, bmc="redfish")
+print("ready", flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_redfish_lab_whose_owner_was_killed_is_reaped_emulator_and_all(lab_root, redfish_host, tmp_path,
+                                                                         monkeypatch):
+    import os
+    import signal
+    import sys
+
+    from real_backends.lab import Lab, owners
+
+    name = unique_name("rfown")
+    monkeypatch.setenv("TWIN_STATE_DIR", str(tmp_path / "state"))
+    env = dict(os.environ, TWIN_LAB_ROOT=str(lab_root), PYTHONPATH=str(REPO))
+    owner = subprocess.Popen([sys.executable, "-c", OWNER, name, str(lab_root)], cwd=REPO, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lab = Lab(name, root=lab_root)
+    try:
+        assert owner.stdout.readline().strip() == "ready", owner.stderr.read() if owner.poll() is not None else ""
+        port = json.loads(lab.state_path.read_text())["redfish"]["port"]
+        pids = emulator_pids(lab)
+        assert len(pids) == 1 and listening(port)
+        owner.send_signal(signal.SIGKILL)  # nothing runs in the owner: the lab stays ...
+        owner.wait(timeout=60)
+        assert emulator_pids(lab) == pids
+        assert name in owners.reap_stale()  # ... until the next reap
+        assert emulator_pids(lab) == [] and listening(port) == [] and not lab.dir.exists()
+    finally:
+        if owner.poll() is None:
+            owner.kill()
+            owner.wait()
+        Lab(name, root=lab_root).down()
