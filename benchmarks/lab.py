@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """The live lab, measured: a 9-node lab from `twin lab up` to all nodes active (and where the
 time goes), the same node deployments one at a time versus concurrently, IPMI round trips of the
-twin's backend beside ipmitool for the same calls, and how well a calibrated simulation predicts
-the lab's makespan. Needs a lab host (make test as root sets one up); cleans up after itself.
+twin's backend beside ipmitool for the same calls, Redfish against IPMI per power command (the
+twin's clients on a lab of each protocol, beside curl / ipmitool for a status read), and how well a
+calibrated simulation predicts the lab's makespan. Needs a lab host (make test as root sets one
+up); cleans up after itself.
 
-Usage: .venv/bin/python benchmarks/lab.py [--nodes 9]
+Usage: .venv/bin/python benchmarks/lab.py [--nodes 9] [--bmc-only]
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ sys.path.insert(0, str(REPO))
 from real_backends.hardware import LiveHardware  # noqa: E402
 from real_backends.ipmi.client import IpmiClient  # noqa: E402
 from real_backends.lab import Lab  # noqa: E402
+from real_backends.redfish.client import RedfishClient  # noqa: E402
 from twin.analysis.calibrate import calibrate  # noqa: E402
 from twin.analysis.runs import read_run  # noqa: E402
 from twin.kernel.live import make_live_world  # noqa: E402
@@ -86,15 +89,90 @@ def ipmi_round_trips(lab: Lab, calls: int = 20) -> dict:
     return {"power status": (twin_status, tool_status), "boot device get": (twin_boot, tool_boot)}
 
 
+def _wait_for(client, state: str, bound_s: float = 30.0) -> None:
+    deadline = time.monotonic() + bound_s
+    while client.power_state() != state:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"power did not turn {state} within {bound_s:g} s")
+
+
+def protocol_commands(client, tool_status, calls: int = 20, cycles: int = 5) -> dict:
+    """Per command, the twin's client's wall times on one node: power status (`calls`
+    reads), boot device pxe (once), power on and power off (`cycles` each, the command alone and
+    until the BMC reports the new state); `tool_status` is the same status read by an independent
+    tool (the floor)."""
+    result = {"power status": [timed(client.power_state)[0] for _ in range(calls)],
+              "boot device pxe": [timed(lambda: client.set_boot_device("pxe", False))[0] for _ in range(calls)],
+              "tool: power status": [timed(tool_status)[0] for _ in range(calls)],
+              "power on": [], "power off": [], "power on, until on": [], "power off, until off": []}
+    if client.power_state() != "off":
+        client.power("off")
+        _wait_for(client, "off")
+    for _ in range(cycles):
+        for action in ("on", "off"):
+            start = time.perf_counter()
+            client.power(action)
+            result[f"power {action}"].append(time.perf_counter() - start)
+            _wait_for(client, action)
+            result[f"power {action}, until {action}"].append(time.perf_counter() - start)
+    return result
+
+
+def bmc_protocols(work: Path) -> None:
+    """Redfish against IPMI per power command: a 1-node lab of each protocol."""
+    labs = {"ipmi": Lab("benchipmi", work / "lab-ipmi"), "redfish": Lab("benchrf", work / "lab-redfish")}
+    try:
+        results = {}
+        for protocol, lab in labs.items():
+            lab.up(1, bmc=protocol)
+            node = lab.nodes()[0]
+            secrets = json.loads((lab.dir / "secrets.json").read_text())
+            if protocol == "ipmi":
+                client = IpmiClient(node.name, node.bmc)
+                tool = ["ipmitool", "-I", "lanplus", "-H", "127.0.0.1", "-p", str(node.bmc.port), "-U", secrets["user"],
+                        "-E", "-C", "3", "power", "status"]
+                env = {"IPMI_PASSWORD": secrets["password"], "PATH": "/usr/bin:/bin"}
+            else:
+                client = RedfishClient(node.name, node.bmc)
+                netrc = lab.dir / "bench.netrc"
+                netrc.touch(mode=0o600)
+                netrc.write_text(f"machine 127.0.0.1 login {secrets['user']} password {secrets['password']}\n")
+                tool = ["curl", "-sS", "--fail", "--noproxy", "*", "--netrc-file", str(netrc), node.bmc.url + node.bmc.system_id]
+                env = {"PATH": "/usr/bin:/bin"}
+            try:
+                results[protocol] = protocol_commands(
+                    client, lambda tool=tool, env=env: subprocess.run(tool, capture_output=True, check=True, env=env))
+            finally:
+                client.close()
+        print("\n== Redfish against IPMI per power command: the twin's clients, medians (127.0.0.1) ==")
+        print("   (IPMI: virtualbmc, one process per guest; Redfish: sushy-tools' emulator, libvirt driver;")
+        print("    'tool' = ipmitool / curl reading the power state: the floor of one status round trip)")
+        print(f"{'command':<24}{'IPMI':>12}{'Redfish':>12}{'Redfish/IPMI':>14}")
+        for command in results["ipmi"]:
+            a, b = statistics.median(results["ipmi"][command]), statistics.median(results["redfish"][command])
+            print(f"{command:<24}{a * 1e3:>9.1f} ms{b * 1e3:>9.1f} ms{b / a:>13.1f}x")
+    finally:
+        for lab in labs.values():
+            lab.down()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--nodes", type=int, default=9)
+    ap.add_argument("--bmc-only", action="store_true", help="only Redfish against IPMI per power command")
     args = ap.parse_args()
-    if shutil.which("ipmitool") is None:
-        print("ipmitool is not installed: run 'make test' as root first (it sets up the lab host)")
-        return 2
+    for tool in ("ipmitool", "curl"):
+        if shutil.which(tool) is None:
+            print(f"{tool} is not installed: run 'make test' as root first (it sets up the lab host)")
+            return 2
     loaded = load_scenario(SCENARIO)
     work = Path(tempfile.mkdtemp(prefix="twin-bench-lab-"))
+    if args.bmc_only:
+        try:
+            bmc_protocols(work)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return 0
     lab = Lab(f"bench{args.nodes}", work / "lab")
     try:
         up_s, _ = timed(lambda: lab.up(args.nodes))
@@ -125,6 +203,8 @@ def main() -> int:
         print(f"{'call':<20}{'twin (pyghmi)':>16}{'ipmitool':>12}")
         for call, (mine, tool) in ipmi_round_trips(lab).items():
             print(f"{call:<20}{statistics.median(mine) * 1e3:>13.1f} ms{statistics.median(tool) * 1e3:>9.1f} ms")
+
+        bmc_protocols(work)
 
         print("\n== calibration: the fitted simulation against this lab run ==")
         q = calibrate(read_run(work / "run"), work / "timing.yaml", str(SCENARIO), replications=20)["quality"]

@@ -1,12 +1,13 @@
 """LiveHardware: the kernel's Hardware for the live world: a BMC port per node (IPMI through
-pyghmi, or libvirt for `VM` power management) and the boot endpoint.
+pyghmi, Redfish through sushy, or libvirt for `VM` power management; chosen by the node's power
+kind, i.e. its pm_type) and the boot endpoint.
 
 Rules: it needs a World on a LiveEnvironment (twin.kernel.live); it starts the boot endpoint at
 construction and stops it, and closes BMC sessions, when the environment closes. A lab run binds
 the boot endpoint on the port the lab's guests were defined with (`for_lab`, from lab.json).
 Ports do not bound their calls: the conductor does, once, with the scenario's
-`ipmi_call_timeout_s` (twin/workflows/power.py); the IPMI client's own give-up time
-(`IpmiOptions.timeout_s`) is set from the same figure when `timing` is given (the runs pass
+`ipmi_call_timeout_s` (twin/workflows/power.py); the IPMI and Redfish clients' own give-up times
+(`IpmiOptions.timeout_s`, `RedfishOptions.timeout_s`) are set from the same figure when `timing` is given (the runs pass
 the scenario's), so there is one source.
 """
 from __future__ import annotations
@@ -23,6 +24,8 @@ from real_backends.ipmi.client import IpmiOptions
 from real_backends.ipmi.port import LiveBmcPort
 from real_backends.libvirt.power import LibvirtBmcPort
 from real_backends.pxe.endpoint import BootEndpoint
+from real_backends.redfish.client import RedfishOptions
+from real_backends.redfish.port import RedfishBmcPort
 
 
 class _UnsupportedPort:
@@ -52,7 +55,7 @@ class _UnsupportedPort:
 class LiveHardware:
     def __init__(self, world, nodes=(), *, boot_host: str = "127.0.0.1", boot_port: int = 0,
                  ipmi: IpmiOptions | None = None, libvirt_uri: str | None = None,
-                 timing=None):
+                 timing=None, redfish: RedfishOptions | None = None):
         if not isinstance(world.env, LiveEnvironment):
             raise TypeError("LiveHardware needs a World on a LiveEnvironment (twin.kernel.live.make_live_world)")
         self.world = world
@@ -60,6 +63,9 @@ class LiveHardware:
         self.ipmi = ipmi or IpmiOptions()
         if timing is not None:  # the scenario's Timing: the one source of the bound on a call
             self.ipmi = replace(self.ipmi, timeout_s=timing.ipmi_call_timeout_s)
+        self.redfish = redfish or RedfishOptions()
+        if timing is not None:
+            self.redfish = replace(self.redfish, timeout_s=timing.ipmi_call_timeout_s)
         self.libvirt_uri = libvirt_uri
         self._ports: dict[Node, object] = {}
         self.boot = BootEndpoint(world, nodes, host=boot_host, port=boot_port).start()
@@ -88,6 +94,8 @@ class LiveHardware:
             kind = node.bmc.kind
             if kind == PowerKind.VM:
                 port = LibvirtBmcPort(self.env, node, self.libvirt_uri)
+            elif kind == PowerKind.REDFISH:
+                port = RedfishBmcPort(self.env, node, self.redfish)
             elif kind == PowerKind.MOONSHOT:
                 port = _UnsupportedPort(self.env, node, "bridged IPMI (HP Moonshot transit/target) is not "
                                                         "supported by the live backend")

@@ -14,7 +14,7 @@ import signal
 import sys
 
 from real_backends.lab import owners
-from real_backends.lab.lab import DEFAULT_BMC_PORT, Declared, Lab
+from real_backends.lab.lab import BMC_PROTOCOLS, DEFAULT_BMC_PORT, Declared, Lab
 from twin.errors import TwinError
 from twin.outformat import add_format_argument, render
 
@@ -37,6 +37,10 @@ def register(subparsers) -> argparse.ArgumentParser:
     up.add_argument("--bmc-busy", type=float, default=None, metavar="S",
                     help="for S seconds after each power change the BMCs refuse power commands with IPMI "
                          "'node busy' (0xC0), as real BMCs do in a transition (default 0)")
+    up.add_argument("--bmc", choices=BMC_PROTOCOLS, default=None,
+                    help="BMC protocol: ipmi (default, one virtualbmc per guest, as in Helion) or redfish "
+                         "(one sushy-tools emulator on 127.0.0.1 for the lab's guests, HTTP basic auth); "
+                         "kept for the lab's life")
     add_format_argument(up, json_alias=True)
     up.set_defaults(func=functools.partial(run, _up))
 
@@ -65,16 +69,18 @@ def _print_status(status: dict, fmt: str) -> None:
           f"(guests: http://10.0.2.2:{status['boot_port']}/boot.ipxe)")
     if "libvirt" in status:
         print(f"  libvirt: {status['libvirt']}")
-    print(f"  {'guest':<24} {'mac':<18} {'power':<8} {'bmc':<16} bmc process")
+    print(f"  BMC protocol: {status.get('bmc_protocol', 'ipmi')}")
+    width = max([16] + [len(n["bmc"]) for n in status["nodes"]])
+    print(f"  {'guest':<24} {'mac':<18} {'power':<8} {'bmc':<{width}} bmc process")
     for n in status["nodes"]:
-        print(f"  {n['name']:<24} {n['mac']:<18} {n['power']:<8} {n['bmc']:<16} "
+        print(f"  {n['name']:<24} {n['mac']:<18} {n['power']:<8} {n['bmc']:<{width}} "
               f"{'running' if n['bmc_running'] else 'DOWN'}")
 
 
 def _up(args) -> int:
     lab = Lab(args.name, args.out)
     status = lab.up(args.nodes, bmc_port=args.bmc_port, boot_port=args.boot_port, declared=None,
-                    bmc_busy_s=args.bmc_busy)
+                    bmc_busy_s=args.bmc_busy, bmc=args.bmc)
     _print_status(status, args.format)
     if args.format == "table":
         print(f"  inventory: {lab.dir / 'instackenv.json'} (mode 0600, holds the BMC password)")

@@ -1,5 +1,6 @@
 """The virtual bare-metal lab: N diskless libvirt guests that PXE-boot through QEMU user-mode
-networking, one virtual BMC per guest on 127.0.0.1, and the lab's instackenv.json.
+networking, their BMCs on 127.0.0.1 (one virtual IPMI BMC per guest, or with `bmc="redfish"` one
+sushy-tools Redfish emulator for the lab, redfishd.py), and the lab's instackenv.json.
 
 Rules of this file:
 - Only loopback: guests use QEMU user-mode networking (`-netdev user`, no host bridge, no
@@ -16,7 +17,10 @@ Rules of this file:
   ports and password), recreating whatever is missing. Growing a lab adds nodes; shrinking one is
   refused (take it down first).
 - Secrets: the BMC password is generated per lab and is written only to files of mode 0600
-  (secrets.json, bmc/<i>.json, instackenv.json); it never appears in output, logs or errors.
+  (secrets.json, bmc/<i>.json, redfish/htpasswd as a bcrypt hash, instackenv.json); it never
+  appears in output, logs or errors.
+- The BMC protocol (`ipmi`, the default as in Helion, or `redfish`) is chosen when the lab is made
+  and kept; changing it needs `down` first.
 - Problems a user can cause (libvirtd not running, a port in use, a name clash with a foreign
   domain, a bad lab name) raise LabError (a TwinError) with a one-line message.
 - Lab directories are registered under the lab root (TWIN_LAB_ROOT, default
@@ -48,8 +52,12 @@ from twin.errors import TwinError
 from twin.fileio import atomic_write
 from twin.inventory.model import Bmc, Hardware, Node, PowerKind, Role
 
+from real_backends.lab import redfishd
+
 DEFAULT_URI = "qemu:///system"
 DEFAULT_BMC_PORT = 6230  # virtualbmc's customary first port
+DEFAULT_REDFISH_PORT = 8000  # sushy-emulator's default port (TCP)
+BMC_PROTOCOLS = ("ipmi", "redfish")
 BOOT_PORT_BASE = 18000  # + a hash of the lab name, to keep labs apart by default
 GUEST_MEMORY_MIB = 128  # enough for iPXE (docs/lab-notes.md)
 BMC_USER = "admin"
@@ -192,6 +200,11 @@ class Lab:
         return self.state_path.exists() or self.registry.exists()
 
     @property
+    def protocol(self) -> str:
+        """The lab's BMC protocol: "ipmi" or "redfish"."""
+        return self._load().get("bmc_protocol", "ipmi")
+
+    @property
     def boot_port(self) -> int | None:
         return self._load().get("boot_port")
 
@@ -210,18 +223,21 @@ class Lab:
 
     # --- up -----------------------------------------------------------------------------
     def up(self, nodes: int, *, bmc_port: int = DEFAULT_BMC_PORT, boot_port: int | None = None,
-           declared: Declared | None = None, owned: bool = False, bmc_busy_s: float | None = None) -> dict:
+           declared: Declared | None = None, owned: bool = False, bmc_busy_s: float | None = None,
+           bmc: str | None = None) -> dict:
         """Make (or converge on) a lab of `nodes` guests; returns `status()`. First reaps the
         labs whose owner is gone (owners.py). `owned=True` makes this process the lab's owner:
         once it is gone, the next `up`, `status` or test session takes the lab down.
         `bmc_busy_s=S`: for S seconds after it starts and after each power change, each BMC
         refuses power commands with IPMI "node busy" (0xC0), as real BMCs do during a transition
-        (set when the lab is made)."""
+        (set when the lab is made). `bmc`: "ipmi" (default) or "redfish" (module docstring)."""
         from real_backends.lab import owners
 
         owners.reap_stale()
         if not 1 <= nodes <= 250:
             raise LabError(f"--nodes {nodes}: a lab has 1..250 nodes")
+        if bmc is not None and bmc not in BMC_PROTOCOLS:
+            raise LabError(f"--bmc {bmc}: use one of {', '.join(BMC_PROTOCOLS)}")
         if bmc_busy_s is not None and not 0 <= bmc_busy_s <= 300:
             raise LabError(f"--bmc-busy {bmc_busy_s:g}: a BMC stays busy 0..300 s")
         if shutil.which("qemu-system-x86_64") is None:
@@ -236,6 +252,11 @@ class Lab:
             have = len(state.get("nodes", []))
             if have > nodes:
                 raise LabError(f"lab {self.name} has {have} nodes; take it down first to make it smaller")
+            if state and bmc is not None and bmc != state.get("bmc_protocol", "ipmi"):
+                raise LabError(f"lab {self.name} has {state.get('bmc_protocol', 'ipmi')} BMCs; take it down first "
+                               f"to change to {bmc}")
+            if bmc == "redfish" and bmc_busy_s:
+                raise LabError("--bmc-busy is an IPMI BMC's behaviour (node busy, 0xC0); the Redfish emulator has none")
             other = self.registry.exists() and self._registered_dir() not in (None, self.dir)
             if other:
                 raise LabError(f"lab {self.name} already exists in {self._registered_dir()}")
@@ -245,7 +266,8 @@ class Lab:
             _write(self.registry, json.dumps({"name": self.name, "dir": str(self.dir)}) + "\n")
             if not state:
                 state.update({"name": self.name, "uri": self.uri, "made_dir": made_dir, "nodes": [],
-                              "files": [], "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+                              "files": [], "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                              "bmc_protocol": bmc or "ipmi"})
                 self._state = state
                 self._save()
             if owned:
@@ -261,8 +283,11 @@ class Lab:
             _crash_point("state")
             for i in range(nodes):
                 self._ensure_guest(conn, i)
-            for i in range(nodes):
-                self._ensure_bmc(i, bmc_port)
+            if self.protocol == "redfish":
+                self._ensure_redfish(conn)
+            else:
+                for i in range(nodes):
+                    self._ensure_bmc(i, bmc_port)
             self._write_outputs()
             _crash_point("done")
         finally:
@@ -295,6 +320,8 @@ class Lab:
                 continue
             if other.get("boot_port"):
                 boot.add(int(other["boot_port"]))
+            if (other.get("redfish") or {}).get("port"):  # TCP too: kept apart from boot ports
+                boot.add(int(other["redfish"]["port"]))
             bmc.update(int(n["bmc_port"]) for n in other.get("nodes", []) if n.get("bmc_port"))
         return boot, bmc
 
@@ -375,16 +402,16 @@ class Lab:
             # Converge on the current definition (e.g. a new boot port) without touching a running guest.
             if not dom.isActive():
                 conn.defineXML(self._guest_xml(index, dom.UUIDString()))
-            entry["guest"] = "defined"
+            entry["guest"], entry["uuid"] = "defined", dom.UUIDString()
             self._save()
             return
         entry["guest"] = "defining"
         self._save()  # BEFORE the domain exists
         try:
-            conn.defineXML(self._guest_xml(index))
+            dom = conn.defineXML(self._guest_xml(index))
         except libvirt.libvirtError as exc:
             raise LabError(f"cannot define guest {name}: {exc.get_error_message()}") from None
-        entry["guest"] = "defined"
+        entry["guest"], entry["uuid"] = "defined", dom.UUIDString()
         self._save()
         _crash_point(f"guest:{index}")
 
@@ -452,6 +479,71 @@ class Lab:
         entry["bmc"] = "running"
         self._save()
 
+    def _redfish_alive(self, pid: int | None) -> bool:
+        return bool(pid) and redfishd.is_emulator(_proc_cmdline(pid), self.dir)
+
+    def _ensure_redfish(self, conn) -> None:
+        """One sushy-tools emulator for the lab's guests (redfishd.py), restarted when the guest
+        set changed (its allowed instances are fixed at start)."""
+        state = self._state
+        entry = state.setdefault("redfish", {})
+        uuids = [n["uuid"] for n in state["nodes"]]
+        if self._redfish_alive(entry.get("pid")) and entry.get("uuids") == uuids:
+            return
+        self._stop_pids([entry["pid"]] if self._redfish_alive(entry.get("pid")) else [])
+        port = entry.get("port")
+        if port is not None and not _port_free(socket.SOCK_STREAM, port):
+            raise LabError(f"Redfish port 127.0.0.1:{port}/tcp of lab {self.name} is in use by another program")
+        if port is None:
+            taken = self._ports_of_other_labs()[0] | {state.get("boot_port")}
+            port = DEFAULT_REDFISH_PORT
+            while port in taken or not _port_free(socket.SOCK_STREAM, port):
+                port += 1
+                if port > 65000:
+                    raise LabError("no free TCP port on 127.0.0.1 for the lab's Redfish emulator")
+        entry.update({"port": port, "state": "starting", "uuids": uuids})
+        self._save()  # BEFORE the process exists
+        secret = self._secrets()
+        for path in redfishd.write_config(self.dir, port, self.uri, secret["user"], secret["password"], uuids,
+                                          _write):
+            self._track_file(path)
+        logs = self.dir / "logs"
+        logs.mkdir(exist_ok=True)
+        log_path = logs / "redfish.log"
+        self._track_file(log_path)
+        proc = redfishd.start(self.dir, log_path)
+        entry["pid"] = proc.pid
+        self._save()
+        _crash_point("redfish")
+        if not redfishd.wait_ready(proc, port, secret["user"], secret["password"]):
+            self._stop_pids([proc.pid])
+            tail = log_path.read_text(errors="replace").strip().splitlines()[-1:] or ["no output"]
+            raise LabError(f"the Redfish emulator of lab {self.name} on 127.0.0.1:{port}/tcp did not start: "
+                           f"{tail[0][:200]}")
+        entry["state"] = "running"
+        self._save()
+
+    @staticmethod
+    def _stop_pids(pids) -> list[int]:
+        """SIGTERM each process, SIGKILL what is left after 5 s; the pids signalled."""
+        stopped = []
+        for pid in sorted(set(pids)):
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                continue
+            stopped.append(pid)
+        deadline = time.monotonic() + 5
+        for pid in stopped:
+            while time.monotonic() < deadline and _proc_cmdline(pid):
+                time.sleep(0.05)
+            if _proc_cmdline(pid):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        return stopped
+
     @staticmethod
     def _read_ready(proc) -> str:
         import selectors
@@ -472,8 +564,8 @@ class Lab:
     def _write_outputs(self) -> None:
         secret = self._secrets()
         d = self._state["declared"]
-        rows = [{"name": n["domain"], "pm_type": "pxe_ipmitool", "pm_addr": "127.0.0.1", "pm_port": n["bmc_port"],
-                 "pm_user": secret["user"], "pm_password": secret["password"], "mac": [n["mac"]],
+        rows = [{"name": n["domain"], **self._pm_fields(n), "pm_user": secret["user"],
+                 "pm_password": secret["password"], "mac": [n["mac"]],
                  "cpu": d["cpus"], "memory": d["memory_mib"], "disk": d["disk_gib"], "arch": "x86_64"}
                 for n in self._state["nodes"]]
         inst = self.dir / "instackenv.json"
@@ -483,13 +575,27 @@ class Lab:
         lab = {"name": self.name, "dir": str(self.dir), "uri": self.uri, "boot_port": port,
                "boot_bind": f"127.0.0.1:{port}", "boot_url_guest": f"http://10.0.2.2:{port}/boot.ipxe",
                "instackenv": "instackenv.json",
-               "nodes": [{"name": n["domain"], "mac": n["mac"], "bmc": f"127.0.0.1:{n['bmc_port']}"}
+               "bmc_protocol": self.protocol,
+               "nodes": [{"name": n["domain"], "mac": n["mac"], "bmc": self._bmc_text(n)}
                          for n in self._state["nodes"]],
                "note": "baremetal.csv is not written: its ipmi_address column cannot carry the virtual "
                        "BMCs' ports for the Helion installer (see real_backends/lab/README.md)"}
         path = self.dir / "lab.json"
         self._track_file(path)
         _write(path, json.dumps(lab, indent=2) + "\n")
+
+    def _pm_fields(self, n: dict) -> dict:
+        """A node's pm_* keys of instackenv.json (without the credentials)."""
+        if self.protocol == "redfish":
+            return {"pm_type": "redfish", "pm_addr": f"http://127.0.0.1:{self._state['redfish']['port']}",
+                    "pm_system_id": f"/redfish/v1/Systems/{n['uuid']}"}
+        return {"pm_type": "pxe_ipmitool", "pm_addr": "127.0.0.1", "pm_port": n["bmc_port"]}
+
+    def _bmc_text(self, n: dict) -> str:
+        if self.protocol == "redfish":
+            port = self._state.get("redfish", {}).get("port")
+            return f"http://127.0.0.1:{port}/redfish/v1/Systems/{n.get('uuid')}" if port else "-"
+        return f"127.0.0.1:{n['bmc_port']}" if n.get("bmc_port") else "-"
 
     # --- what the lab is ----------------------------------------------------------------
     def nodes(self) -> list[Node]:
@@ -502,8 +608,13 @@ class Lab:
         result = []
         for i, n in enumerate(state["nodes"]):
             role = ROLE_ORDER[i] if i < len(ROLE_ORDER) else Role.COMPUTE
-            bmc = Bmc(kind=PowerKind.IPMI, address="127.0.0.1", user=secret["user"],
-                      password=SecretStr(secret["password"]), port=int(n["bmc_port"]))
+            if self.protocol == "redfish":
+                bmc = Bmc(kind=PowerKind.REDFISH, address="127.0.0.1", user=secret["user"],
+                          password=SecretStr(secret["password"]), port=int(state["redfish"]["port"]),
+                          scheme="http", system_id=f"/redfish/v1/Systems/{n['uuid']}")
+            else:
+                bmc = Bmc(kind=PowerKind.IPMI, address="127.0.0.1", user=secret["user"],
+                          password=SecretStr(secret["password"]), port=int(n["bmc_port"]))
             result.append(Node(name=n["domain"], role=role, mac=n["mac"], bmc=bmc,
                                hardware=Hardware(cpus=d.cpus, memory_mib=d.memory_mib, disk_gib=d.disk_gib),
                                source=str(self.dir / "instackenv.json"), line=0))
@@ -512,7 +623,7 @@ class Lab:
     def status(self) -> dict:
         state = self._load()
         result = {"name": self.name, "dir": str(self.dir), "exists": bool(state), "boot_port": state.get("boot_port"),
-                  "nodes": []}
+                  "bmc_protocol": self.protocol, "nodes": []}
         if not state:
             return result
         try:
@@ -529,8 +640,9 @@ class Lab:
                     except Exception:  # noqa: BLE001 - a missing guest is reported, not raised
                         power = "missing"
                 result["nodes"].append({"name": n["domain"], "mac": n["mac"], "power": power,
-                                        "bmc": f"127.0.0.1:{n['bmc_port']}" if n.get("bmc_port") else "-",
-                                        "bmc_running": self._bmc_alive(n.get("pid"))})
+                                        "bmc": self._bmc_text(n),
+                                        "bmc_running": self._redfish_alive(state.get("redfish", {}).get("pid"))
+                                        if self.protocol == "redfish" else self._bmc_alive(n.get("pid"))})
         finally:
             if conn is not None:
                 conn.close()
@@ -553,24 +665,14 @@ class Lab:
         no lab at all. Returns what was removed."""
         state = self._load()
         removed = {"guests": [], "bmc_processes": [], "files": []}
-        # 1. BMC processes: recorded pids (if they are still ours) and any stray ones of this lab.
+        # 1. BMC processes (IPMI BMCs and the Redfish emulator): recorded pids (if they are still
+        #    ours) and any stray ones of this lab.
         pids = {n["pid"] for n in state.get("nodes", []) if self._bmc_alive(n.get("pid"))}
         pids.update(self._stray_bmc_pids())
-        for pid in sorted(pids):
-            try:
-                os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                continue
-            removed["bmc_processes"].append(pid)
-        deadline = time.monotonic() + 5
-        for pid in removed["bmc_processes"]:
-            while time.monotonic() < deadline and _proc_cmdline(pid):
-                time.sleep(0.05)
-            if _proc_cmdline(pid):
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+        if self._redfish_alive(state.get("redfish", {}).get("pid")):
+            pids.add(state["redfish"]["pid"])
+        pids.update(redfishd.pids_of(self.dir, _proc_cmdline))
+        removed["bmc_processes"] = self._stop_pids(pids)
         # 2. Guests: recorded names and any domain carrying this lab's metadata.
         try:
             import libvirt
@@ -607,7 +709,7 @@ class Lab:
             if path.is_file() and self.dir in path.parents:
                 path.unlink()
                 removed["files"].append(str(path))
-        for sub in ("bmc", "logs"):
+        for sub in ("bmc", "logs", "redfish"):
             target = self.dir / sub
             if target.is_dir():
                 shutil.rmtree(target)

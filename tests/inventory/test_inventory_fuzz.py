@@ -171,9 +171,12 @@ def test_arbitrary_json_values(fuzz_dir, value, indent):
 
 
 KEYS = ["name", "pm_type", "pm_addr", "pm_user", "pm_port", "mac", "cpu", "memory", "disk", "arch", "capabilities",
-        "ipmi_transit_address", "ipmi_target_address"]
+        "ipmi_transit_address", "ipmi_target_address", "pm_system_id"]
 SPECIAL = st.sampled_from([..., "pxe_ssh", "pxe_ilo", "pxe_drac", "profile:compute", "profile:nope", "0x84", "0x7G",
-                           ["aa:bb:cc:dd:ee:ff"], [], [PASSWORD], "6230", 70000, "-3"])
+                           ["aa:bb:cc:dd:ee:ff"], [], [PASSWORD], "6230", 70000, "-3",
+                           "redfish", "http://127.0.0.1:8000", "https://10.0.0.9:8443/", "10.0.0.9:8443", "ftp://h",
+                           "https://10.0.0.9/redfish/v1", f"https://admin:{PASSWORD}@10.0.0.9", f"http://{PASSWORD}",
+                           "/redfish/v1/Systems/abc", "/redfish/v1/Systems/", "/Systems/1", "http://[::1]:8000"])
 
 
 @st.composite
@@ -181,6 +184,8 @@ def near_valid_instackenv(draw):
     nodes = []
     for i in range(draw(st.integers(0, 9))):
         node = node_json(i, capabilities=draw(st.sampled_from(["profile:compute", "profile:control", ...])))
+        if draw(st.booleans()):  # a Redfish node, as TripleO writes it
+            node.update(pm_type="redfish", pm_addr=f"http://127.0.0.{i + 1}:8000", pm_system_id=f"/redfish/v1/Systems/{i}")
         for key in draw(st.lists(st.sampled_from(KEYS), max_size=3, unique=True)):
             node[key] = draw(st.one_of(JSON_VALUES, SPECIAL))
         nodes.append({k: v for k, v in node.items() if v is not ...})

@@ -10,6 +10,7 @@ from invtest_helpers import PASSWORD, instackenv_text, minimal_rows, node_json, 
 
 from twin.errors import InputError, UnreadableError
 from twin.inventory import load_inventory, parse_inventory, write_instackenv
+from twin.inventory.instackenv import read_instackenv
 from twin.inventory.model import PowerKind, Role
 
 PROFILES7 = ["undercloud", "control", "control", "control", "swift-storage", "swift-storage", "compute"]
@@ -144,3 +145,79 @@ def test_writing_to_a_missing_directory_is_a_twin_error(tmp_path):
     inv = load_inventory(write(tmp_path, "b.csv", csv_text([row(0)])))
     with pytest.raises(TwinError, match="cannot write"):
         write_instackenv(inv, tmp_path / "no" / "such" / "instackenv.json")
+
+
+# --- Redfish (pm_type redfish, as TripleO writes it) ------------------------------------------
+def test_redfish_nodes_read_with_url_or_host_port_and_their_system_ids(tmp_path):
+    from twin.inventory.model import PowerKind
+
+    nodes = [node_json(0, pm_type="redfish", pm_addr="http://127.0.0.1:8000", pm_system_id="/redfish/v1/Systems/a-1"),
+             node_json(1, pm_type="redfish", pm_addr="10.0.0.9", pm_system_id="/redfish/v1/Systems/2"),
+             node_json(2, pm_type="redfish", pm_addr="bmc3.example.com:8443", pm_system_id="/redfish/v1/Systems/3/"),
+             node_json(3, pm_type="redfish", pm_addr="https://10.0.0.4", pm_port=8443,
+                       pm_system_id="/redfish/v1/Systems/4")]
+    inventory, problems = read_instackenv(write(tmp_path, "i.json", json.dumps({"nodes": nodes}, indent=1)))
+    assert problems == []
+    bmcs = {n.bmc.system_id: n.bmc for n in inventory.nodes}
+    assert all(b.kind is PowerKind.REDFISH for b in bmcs.values())
+    # Ironic: a missing scheme means https; the port defaults to the scheme's, else pm_port
+    assert bmcs["/redfish/v1/Systems/a-1"].url == "http://127.0.0.1:8000"
+    assert bmcs["/redfish/v1/Systems/2"].url == "https://10.0.0.9:443"
+    assert bmcs["/redfish/v1/Systems/3"].url == "https://bmc3.example.com:8443"
+    assert bmcs["/redfish/v1/Systems/4"].url == "https://10.0.0.4:8443"
+    assert bmcs["/redfish/v1/Systems/2"].endpoint == "https://10.0.0.9:443/redfish/v1/Systems/2"
+
+
+def test_redfish_problems_are_located_and_never_show_the_password(tmp_path):
+    nodes = [node_json(0, pm_type="redfish", pm_addr="http://127.0.0.1:8000"),
+             node_json(1, pm_type="redfish", pm_addr="http://127.0.0.1:8000", pm_system_id="Systems/1"),
+             node_json(2, pm_type="redfish", pm_addr=f"https://admin:{PASSWORD}@10.0.0.3",
+                       pm_system_id="/redfish/v1/Systems/3"),
+             node_json(3, pm_type="redfish", pm_addr="ftp://10.0.0.4", pm_system_id="/redfish/v1/Systems/4"),
+             node_json(4, pm_type="redfish", pm_addr="https://10.0.0.5/redfish/v1", pm_system_id="/redfish/v1/Systems/5"),
+             node_json(5, pm_system_id="/redfish/v1/Systems/6")]
+    text = json.dumps({"nodes": nodes}, indent=1)
+    path = write(tmp_path, "i.json", text)
+    inventory, problems = read_instackenv(path)
+    assert inventory.nodes == []
+    starts = [i + 1 for i, line in enumerate(text.splitlines()) if line.strip() == "{"][1:]  # [0]: the document
+    got = [(p.line, p.field) for p in problems]
+    assert got == [(starts[0], "pm_system_id"), (starts[1], "pm_system_id"), (starts[2], "pm_addr"),
+                   (starts[3], "pm_addr"), (starts[4], "pm_addr"), (starts[5], "pm_system_id")]
+    assert "is missing" in problems[0].message and "/redfish/v1/Systems/" in problems[0].message
+    assert "user info" in problems[2].message
+    assert "only for Redfish" in problems[5].message
+    assert all(PASSWORD not in str(p) for p in problems)
+
+
+def test_redfish_nodes_round_trip_and_refuse_baremetal_csv(tmp_path):
+    from twin.errors import TwinError
+    from twin.inventory import write_csv
+
+    nodes = [node_json(i, pm_type="redfish", pm_addr="http://127.0.0.1:8000", pm_system_id=f"/redfish/v1/Systems/{i}",
+                       capabilities=f"profile:{p}")
+             for i, p in enumerate(["undercloud", "control", "control"])]
+    inventory, problems = read_instackenv(write(tmp_path, "i.json", json.dumps({"nodes": nodes})))
+    assert problems == [] and len(inventory.nodes) == 3
+    write_instackenv(inventory, tmp_path / "out.json")
+    written = json.loads((tmp_path / "out.json").read_text())["nodes"]
+    assert [(n["pm_type"], n["pm_addr"], n["pm_system_id"]) for n in written] == [
+        ("redfish", "http://127.0.0.1:8000", f"/redfish/v1/Systems/{i}") for i in range(3)]
+    again, problems = read_instackenv(tmp_path / "out.json")
+    assert problems == [] and [n.bmc for n in again.nodes] == [n.bmc for n in inventory.nodes]
+    with pytest.raises(TwinError, match="Redfish BMC cannot be written to baremetal.csv"):
+        write_csv(inventory, tmp_path / "out.csv")
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_the_systems_of_one_redfish_service_are_distinct_bmcs(tmp_path):
+    from twin.inventory import validate
+
+    nodes = [node_json(i, pm_type="redfish", pm_addr="http://127.0.0.1:8000",
+                       pm_system_id=f"/redfish/v1/Systems/{i % 6}", capabilities=f"profile:{p}")
+             for i, p in enumerate(["undercloud", "control", "control", "control", "swift-storage", "swift-storage",
+                                    "compute"])]
+    inventory, problems = read_instackenv(write(tmp_path, "i.json", json.dumps({"nodes": nodes}, indent=1)))
+    assert problems == []
+    found = [p for p in validate(inventory, "kvm-30x40") if p.field == "pm_addr"]
+    assert len(found) == 1 and "system /redfish/v1/Systems/0" in found[0].message  # node 6 reuses system 0

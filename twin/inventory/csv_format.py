@@ -195,7 +195,12 @@ def write_csv(inventory: Inventory, path: str | os.PathLike) -> None:
 
 
 def _check_writable(node: Node) -> None:
-    """Refuse values that would not read back the same (a comma, a line break, edge whitespace)."""
+    """Refuse values that would not read back the same (a comma, a line break, edge whitespace),
+    and Redfish BMCs: Helion's baremetal.csv (1.0 and 1.1) has no Redfish power management, since
+    the Helion installer predates Ironic's redfish driver (docs/domain.md s2)."""
+    if node.bmc.kind is PowerKind.REDFISH:
+        raise WriteError(f"node {node.name} (line {node.line}): a Redfish BMC cannot be written to baremetal.csv "
+                         "(the Helion installer's dialects have no Redfish); write instackenv.json instead")
     values = {"mac": node.mac, "ipmi_user": node.bmc.user, "ipmi_password": node.bmc.password.get_secret_value(),
               "ipmi_address": node.bmc.address}
     for column, value in values.items():

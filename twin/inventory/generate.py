@@ -11,7 +11,8 @@ Rules:
   judges the result. `max_nodes` refuses a larger total before a node is built (pass the limits
   profile's max_rows, as a scenario's `generate:` is checked by twin/scenario/bounds.py).
 - Count keys: a Role, its value (case-insensitive), its NAME_STEM ("controller"), or a
-  WantedCounts field name ("control", "vsa_ao"). Power: IPMI, VM or HP_iLO4.
+  WantedCounts field name ("control", "vsa_ao"). Power: IPMI, VM, HP_iLO4 or Redfish (each BMC at
+  https://<its address>:443, system /redfish/v1/Systems/1).
 """
 from __future__ import annotations
 
@@ -30,8 +31,10 @@ DEFAULT_COUNTS = {Role.UNDERCLOUD: 1, Role.CONTROL: 3, Role.SWIFT: 2, Role.COMPU
 DEFAULT_HARDWARE = Hardware(cpus=12, memory_mib=32768, disk_gib=2048)
 HARDWARE_KEYS = ("cpus", "memory_mib", "disk_gib", "arch")
 OPTION_KEYS = ("power", "user", "password")
-POWER_KINDS = {"ipmi": PowerKind.IPMI, "vm": PowerKind.VM, "hp_ilo4": PowerKind.ILO4}
+POWER_KINDS = {"ipmi": PowerKind.IPMI, "vm": PowerKind.VM, "hp_ilo4": PowerKind.ILO4, "redfish": PowerKind.REDFISH}
 MAX_NODES = (1 << 24) - 2
+#: A generated Redfish BMC: one server's own BMC, HTTPS on 443, its one system (as iLO 5 names it).
+REDFISH_BMC = {"port": 443, "scheme": "https", "system_id": "/redfish/v1/Systems/1"}
 ROLE_KEYS: dict[str, Role] = {
     **{r.value.lower(): r for r in Role},
     **{stem: r for r, stem in NAME_STEM.items()},
@@ -80,7 +83,7 @@ def generate_inventory(counts: Mapping[Any, int] | None = None, hardware: Hardwa
     spec = _hardware(hardware)
     kind = power if isinstance(power, PowerKind) else POWER_KINDS.get(str(power).lower())
     if kind not in POWER_KINDS.values():
-        raise InventoryConfigError(f"generate: power {power!r} not supported; use IPMI, VM or HP_iLO4")
+        raise InventoryConfigError(f"generate: power {power!r} not supported; use IPMI, VM, HP_iLO4 or Redfish")
     total = sum(wanted.values())
     if total > MAX_NODES:
         raise InventoryConfigError(f"generate: {total} nodes exceed the address plan's {MAX_NODES}")
@@ -95,7 +98,8 @@ def generate_inventory(counts: Mapping[Any, int] | None = None, hardware: Hardwa
         for k in range(wanted.get(role, 0)):
             h = i + 1
             name = stem if role is Role.UNDERCLOUD and k == 0 else f"{stem}{k}"
-            bmc = Bmc(kind=kind, address=f"10.{h >> 16 & 255}.{h >> 8 & 255}.{h & 255}", user=user, password=secret)
+            bmc = Bmc(kind=kind, address=f"10.{h >> 16 & 255}.{h >> 8 & 255}.{h & 255}", user=user, password=secret,
+                      **(REDFISH_BMC if kind is PowerKind.REDFISH else {}))
             mac = f"52:54:00:{i >> 16 & 255:02x}:{i >> 8 & 255:02x}:{i & 255:02x}"
             nodes.append(Node(name=name, role=role, mac=mac, bmc=bmc, hardware=spec, source=SOURCE, line=h))
             i += 1

@@ -12,6 +12,11 @@ Reading rules:
   `ipmi_transit_address` and `ipmi_target_address` (hex bytes such as "0x84"; `ipmi_bridging`
   optional) is an HP Moonshot cartridge.
 - pm_port: integer or digit string 1..65535, default 623. cpu/memory/disk: integer or digit string.
+- pm_type `redfish` (Ironic's redfish hardware type, as TripleO writes it): pm_addr is the BMC's
+  URL or host[:port] (`https://10.0.0.9`, `http://127.0.0.1:8000`, `10.0.0.9:8443`; no scheme
+  means https, as Ironic assumes; the port defaults to the scheme's, else pm_port); no path, no
+  query, no user info (credentials belong in pm_user/pm_password). `pm_system_id` is required:
+  the ComputerSystem's path, `/redfish/v1/Systems/<id>`.
 - mac: a list of MAC strings (a single string is accepted); the first is the PXE NIC.
 - capabilities: "k:v,k:v" string (or an object); `profile:<p>` gives the role (reverse of
   model.PROFILE); without a profile the role is assigned by the installer's rules (roles.py).
@@ -27,6 +32,7 @@ import json
 import os
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
@@ -39,15 +45,20 @@ PM_TYPES = {
     "pxe_ipmitool": PowerKind.IPMI, "agent_ipmitool": PowerKind.IPMI, "ipmi": PowerKind.IPMI,
     "pxe_ssh": PowerKind.VM, "agent_ssh": PowerKind.VM,
     "pxe_ilo": PowerKind.ILO4, "iscsi_ilo": PowerKind.ILO4, "agent_ilo": PowerKind.ILO4, "ilo": PowerKind.ILO4,
+    "redfish": PowerKind.REDFISH,
 }
 #: pm_type written per kind (Moonshot is pxe_ipmitool plus the bridging keys).
 WRITE_PM_TYPE = {PowerKind.IPMI: "pxe_ipmitool", PowerKind.MOONSHOT: "pxe_ipmitool",
-                 PowerKind.VM: "pxe_ssh", PowerKind.ILO4: "pxe_ilo"}
+                 PowerKind.VM: "pxe_ssh", PowerKind.ILO4: "pxe_ilo", PowerKind.REDFISH: "redfish"}
 ROLE_BY_PROFILE = {profile: role for role, profile in PROFILE.items()}
 TRANSIT, TARGET, BRIDGING = "ipmi_transit_address", "ipmi_target_address", "ipmi_bridging"
 HEX_BYTE = re.compile(r"0x[0-9a-fA-F]{1,2}")
 DIGITS = re.compile(r"-?[0-9]{1,18}")
 DEFAULT_PORT = 623
+SYSTEM_ID = "pm_system_id"
+SYSTEMS_PREFIX = "/redfish/v1/Systems/"
+SYSTEM_ID_RE = re.compile(r"/redfish/v1/Systems/[^\s/?#]+/?")
+SCHEME_PORT = {"https": 443, "http": 80}
 
 
 def read_instackenv(path: str | os.PathLike, wanted: WantedCounts | None = None) -> tuple[Inventory, list[Problem]]:
@@ -163,6 +174,11 @@ def _draft(source: str, line: int, obj: Any, secrets: set[str], problems: list[P
     transit, target = _bridging(obj, kind, secrets, bad)
     if transit:
         kind = PowerKind.MOONSHOT
+    redfish = {}
+    if kind is PowerKind.REDFISH:
+        redfish = _redfish(obj, strings.get("pm_addr"), port if "pm_port" in obj else None, secrets, bad)
+    elif obj.get(SYSTEM_ID) is not None:
+        bad(SYSTEM_ID, "is only for Redfish BMCs (pm_type redfish)")
     mac = _mac(obj.get("mac"), bad)
     numbers = {key: _integer(obj, key, secrets, bad) for key in ("cpu", "memory", "disk")}
     arch = obj.get("arch", "x86_64")
@@ -174,8 +190,9 @@ def _draft(source: str, line: int, obj: Any, secrets: set[str], problems: list[P
         bad("name", f"must be a string; found a JSON {_kind(name)}")
     if len(problems) > before:
         return None
-    bmc = Bmc(kind=kind, address=strings["pm_addr"], user=strings["pm_user"],
-              password=SecretStr(obj["pm_password"]), port=port, transit=transit, target=target)
+    fields = {"address": strings["pm_addr"], "port": port, **redfish}
+    bmc = Bmc(kind=kind, user=strings["pm_user"], password=SecretStr(obj["pm_password"]), transit=transit,
+              target=target, **fields)
     hardware = Hardware(cpus=numbers["cpu"], memory_mib=numbers["memory"], disk_gib=numbers["disk"], arch=arch)
     return Draft(line=line, mac=mac.lower(), bmc=bmc, hardware=hardware, role=role,
                  name=name.strip() or None if name else None)
@@ -239,6 +256,39 @@ def _bridging(obj: dict, kind: PowerKind, secrets, bad) -> tuple[str | None, str
     return values[TRANSIT].strip().lower(), values[TARGET].strip().lower()
 
 
+def _redfish(obj: dict, address: str | None, port: int | None, secrets, bad) -> dict:
+    """A Redfish BMC's Bmc fields from pm_addr (URL or host[:port]), pm_port and pm_system_id."""
+    fields: dict[str, Any] = {}
+    system_id = obj.get(SYSTEM_ID)
+    if system_id is None:
+        bad(SYSTEM_ID, f"is missing; a Redfish node needs its ComputerSystem, e.g. \"{SYSTEMS_PREFIX}<uuid>\"")
+    elif not isinstance(system_id, str) or not SYSTEM_ID_RE.fullmatch(system_id.strip()):
+        bad(SYSTEM_ID, f"must be a ComputerSystem path such as \"{SYSTEMS_PREFIX}<uuid>\"; found "
+                       f"{_found(system_id, secrets)}")
+    else:
+        fields["system_id"] = system_id.strip().rstrip("/")
+    if address is None:
+        return fields  # reported as missing already
+    text = address if "://" in address else f"https://{address}"
+    try:
+        parts = urlsplit(text)
+        host, url_port = parts.hostname, parts.port
+    except ValueError:
+        parts, host, url_port = None, None, None
+    if parts is None or parts.scheme.lower() not in SCHEME_PORT or not host:
+        bad("pm_addr", f"{show(address, secrets) if '@' not in address else 'the URL'} is not a Redfish BMC "
+                       "address; use https://HOST[:PORT], http://HOST[:PORT] or HOST[:PORT]")
+    elif "@" in parts.netloc:
+        bad("pm_addr", "holds user info; put the user and password in pm_user and pm_password, not in the URL")
+    elif parts.path not in ("", "/") or parts.query or parts.fragment:
+        bad("pm_addr", f"{show(address, secrets)}: give the BMC's address only (the service root "
+                       "/redfish/v1 is implied), without a path or query")
+    else:
+        scheme = parts.scheme.lower()
+        fields.update(scheme=scheme, address=host, port=url_port or port or SCHEME_PORT[scheme])
+    return fields
+
+
 def _role(capabilities: Any, secrets, bad) -> Role | None:
     if capabilities is None:
         return None
@@ -264,7 +314,9 @@ def node_json(node: Node) -> dict:
     """One instackenv.json node object, keys in a fixed order (password included)."""
     bmc = node.bmc
     obj: dict[str, Any] = {"name": node.name, "pm_type": WRITE_PM_TYPE[bmc.kind], "pm_addr": bmc.address}
-    if bmc.port != DEFAULT_PORT:
+    if bmc.kind is PowerKind.REDFISH:
+        obj.update({"pm_addr": bmc.url, SYSTEM_ID: bmc.system_id})
+    elif bmc.port != DEFAULT_PORT:
         obj["pm_port"] = bmc.port
     # The one place a password is unwrapped here: instackenv.json is Ironic's credential source.
     obj.update({"pm_user": bmc.user, "pm_password": bmc.password.get_secret_value()})

@@ -56,11 +56,14 @@ class PowerKind(str, enum.Enum):
     VM = "VM"  # pxe_ssh: a virtual machine whose power is switched by its hypervisor
     MOONSHOT = "HP_Moonshot"  # pxe_ipmitool with IPMI bridging (transit, target addresses)
     ILO4 = "HP_iLO4"  # pxe_ilo (UEFI)
+    REDFISH = "Redfish"  # redfish (instackenv.json only: Helion's baremetal.csv predates it)
 
 
 @dataclass(frozen=True)
 class Bmc:
-    """How to reach a node's power controller. `port` is the IPMI UDP port (623 unless a lab)."""
+    """How to reach a node's power controller. `port` is the IPMI UDP port (623 unless a lab).
+    A Redfish BMC is `scheme`://`address`:`port` (its service root under /redfish/v1) and the
+    node is the ComputerSystem `system_id` (e.g. /redfish/v1/Systems/<uuid>) of that service."""
 
     kind: PowerKind
     address: str
@@ -69,10 +72,21 @@ class Bmc:
     port: int = 623
     transit: str | None = None  # HP_Moonshot bridging, e.g. "0x84"
     target: str | None = None  # HP_Moonshot bridging, e.g. "0x72"
+    system_id: str | None = None  # Redfish: the node's ComputerSystem path
+    scheme: str = "https"  # Redfish: http or https
+
+    @property
+    def url(self) -> str:
+        """A Redfish BMC's base URL (no credentials in it)."""
+        host = f"[{self.address}]" if ":" in self.address else self.address
+        return f"{self.scheme}://{host}:{self.port}"
 
     @property
     def endpoint(self) -> str:
-        """Address as shown to humans: host, with :port when not 623, with the Moonshot target."""
+        """Address as shown to humans: host, with :port when not 623, with the Moonshot target;
+        a Redfish BMC as its URL and system."""
+        if self.kind is PowerKind.REDFISH:
+            return f"{self.url}{self.system_id or ''}"
         text = self.address if self.port == 623 else f"{self.address}:{self.port}"
         return f"{text}/{self.target}" if self.target else text
 

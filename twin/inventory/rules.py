@@ -41,6 +41,8 @@ FIELDS = {
 MEMORY_UNIT = {"csv": "MB", "instackenv": "MiB"}
 MAC = re.compile(r"[0-9a-f]{2}(:[0-9a-f]{2}){5}")
 HOSTNAME_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+#: Power controllers that may be named by host name (others are reached by IPv4 address).
+HOSTNAME_KINDS = frozenset({PowerKind.VM, PowerKind.REDFISH})
 MAC_EXAMPLE = "six hex pairs separated by colons, e.g. 78:e7:d1:22:5d:58"
 VSA_ROLES = (Role.VSA, Role.VSA_AO)
 #: (logical field, Hardware attribute, unit, Profile minimum attribute)
@@ -93,9 +95,10 @@ def check_address(ctx: Context, node: Node) -> Iterable[Problem]:
     try:
         ip = ipaddress.IPv4Address(address)
     except ValueError:
-        if kind is PowerKind.VM and _is_hostname(address):
+        if kind in HOSTNAME_KINDS and _is_hostname(address):
             return
         wanted = ("an IPv4 address or a hostname of the hypervisor (VM power)" if kind is PowerKind.VM
+                  else "an IPv4 address or a host name of the Redfish BMC" if kind is PowerKind.REDFISH
                   else f"an IPv4 address such as 192.168.11.1 ({kind.value} BMCs are reached by address)")
         yield ctx.problem(node.line, "address", f"{ctx.show(address)} is not {wanted}")
         return
@@ -155,12 +158,14 @@ def check_unique(ctx: Context, nodes: list[Node]) -> Iterable[Problem]:
                 first_mac[node.mac] = node.line
         bmc = node.bmc
         if bmc.address and bmc.kind is not PowerKind.VM:
-            key = (bmc.address.lower(), bmc.port, bmc.target)
+            key = (bmc.address.lower(), bmc.port, bmc.target or bmc.system_id)
             if key in first_bmc:
                 where = ctx.show(bmc.address) + (f" port {bmc.port}" if bmc.port != 623 else "")
                 where += f" target {bmc.target}" if bmc.target else ""
+                where += f" system {bmc.system_id}" if bmc.system_id else ""
                 yield ctx.problem(node.line, "address", f"BMC {where} is also the BMC of line {first_bmc[key]}; "
-                                  "each server has its own BMC (HP Moonshot cartridges differ by target)")
+                                  "each server has its own BMC (HP Moonshot cartridges differ by target, "
+                                  "the systems of one Redfish service by system id)")
             else:
                 first_bmc[key] = node.line
 

@@ -50,6 +50,9 @@ class GeneratedInventory(SectionModel):
     so_swift_storage: int = Field(0, ge=0, le=MAX_GENERATED_PER_ROLE)
     compute: int = Field(1, ge=0, le=MAX_GENERATED_PER_ROLE)
     hardware: HardwareSpec = HardwareSpec()
+    # the power controller every generated node has: the BMC protocol a simulated run models
+    # (IPMI or Redfish latencies, twin/sim/bmc.py); VM and HP_iLO4 are driven over IPMI there
+    power: Literal["IPMI", "VM", "HP_iLO4", "Redfish"] = "IPMI"
 
 
 class RoleCounts(SectionModel):
@@ -87,6 +90,10 @@ class Timing(SectionModel):
     ipmi_retry_timeout_s: float = Field(60.0, gt=0, le=MAX_IPMI_RETRY_TIMEOUT_S)  # Ironic [ipmi] retry_timeout
     ipmi_min_command_interval_s: float = Field(5.0, ge=0)  # Ironic [ipmi] min_command_interval
     power_timeout_s: float = Field(60.0, gt=0)  # power state polled 1,1,4,9,16.. s, ERROR after 60 s
+    # Redfish BMCs (nodes with pm_type redfish): HTTPS to the BMC's web server; the conductor's
+    # spacing, bound and retries above apply to both protocols (twin/workflows/power.py)
+    redfish_latency_s: Distribution = lognormal(0.5, 0.5)  # *inferred*: one HTTPS GET/PATCH to a BMC
+    redfish_power_latency_s: Distribution = lognormal(1.0, 0.4)  # *inferred*: ComputerSystem.Reset answered after the change
     # the machine
     post_s: Distribution = lognormal(90.0, 0.15)  # *inferred*: server POST 1-2 min
     dhcp_s: Distribution = uniform(1.0, 4.0)  # *inferred*

@@ -1,9 +1,11 @@
-"""A simulated BMC with IPMI semantics, implementing the kernel's BmcPort.
+"""A simulated BMC with IPMI semantics, or Redfish's, implementing the kernel's BmcPort.
 
 Rules:
 - The BMC executes one command at a time; each takes a sampled latency (IPMI over LAN); a chassis
   power command that changes the power state has its own (longer) latency, one that finds the
   machine already as asked is answered like a query.
+- The protocol (the node's power kind: Redfish for pm_type redfish, else IPMI) gives the
+  latencies (SimHardware picks `redfish_*` or `ipmi_*` timing keys) and the wording of a refusal.
 - Credentials are checked against the BMC's own; a wrong password fails fast ("credentials").
 - A BMC that does not answer (fault `bmc_no_answer`) never completes the command: the
   conductor's call timeout decides (twin/workflows/power.py).
@@ -13,7 +15,12 @@ Rules:
 from __future__ import annotations
 
 from twin.errors import BmcError
+from twin.inventory.model import PowerKind
 from twin.kernel.ports import BootDevice, PowerAction
+
+#: What a BMC says to a wrong user or password, by protocol (IPMI for every other kind).
+REFUSAL = {PowerKind.REDFISH: "the BMC refused the user or its password (HTTP 401)"}
+IPMI_REFUSAL = "unable to establish IPMI v2 / RMCP+ session (user or password rejected)"
 
 
 class SimBmc:
@@ -63,7 +70,7 @@ class SimBmc:
         def complete(_timer):
             if wrong_password:
                 done.fail(BmcError(self.node.name, self.node.bmc.endpoint, "credentials",
-                                   "unable to establish IPMI v2 / RMCP+ session (user or password rejected)"))
+                                   REFUSAL.get(self.node.bmc.kind, IPMI_REFUSAL)))
             else:
                 done.succeed(effect(*args))
 

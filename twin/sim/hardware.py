@@ -2,11 +2,17 @@
 management network, one provisioning network. Implements the kernel's Hardware protocol."""
 from __future__ import annotations
 
+from twin.inventory.model import PowerKind
 from twin.sim.bmc import SimBmc
 from twin.sim.faults import FaultBook
 from twin.sim.machine import SimMachine
 from twin.sim.network import SharedLink
 from twin.sim.pxe import SimProvisioning
+
+#: The timing keys of a node's BMC latencies, by the protocol its BMC speaks (its pm_type);
+#: every other power kind is driven over IPMI.
+LATENCY_KEYS = {PowerKind.REDFISH: ("redfish_latency_s", "redfish_power_latency_s")}
+IPMI_LATENCY_KEYS = ("ipmi_latency_s", "ipmi_power_latency_s")
 
 
 class SimHardware:
@@ -19,8 +25,9 @@ class SimHardware:
         for node in nodes:
             machine = SimMachine(world, node, timing, self.boot, network.nic_gbps * 1e9)
             self.machines[node.name] = machine
-            self._bmcs[node.name] = SimBmc(world, node, machine, timing.ipmi_latency_s,
-                                            timing.ipmi_power_latency_s, self.faults)
+            latency, power_latency = LATENCY_KEYS.get(node.bmc.kind, IPMI_LATENCY_KEYS)
+            self._bmcs[node.name] = SimBmc(world, node, machine, getattr(timing, latency),
+                                            getattr(timing, power_latency), self.faults)
         self.boot.machines = self.machines
 
     def bmc(self, node):
