@@ -5,7 +5,7 @@
 # Never fatal outside CI: a machine that cannot host a lab gets a note, and the live tests skip.
 set -u
 PY=${1:-.venv/bin/python}
-PKGS="libvirt-daemon-system qemu-system-x86 ipxe-qemu libvirt-dev pkg-config ipmitool"
+PKGS="libvirt-daemon-system qemu-system-x86 ipxe-qemu libvirt-dev pkg-config ipmitool curl"
 BROWSER_PKGS="chromium"  # tests/browser: reports opened in headless Chromium (no recommends needed)
 note() { echo "lab-host: $*" >&2; }
 fail() { note "$*"; if [ "${CI:-}" = "true" ]; then exit 1; fi; exit 0; }
@@ -37,7 +37,7 @@ if [ -n "$missing" ]; then
   fi
 fi
 
-if ! "$PY" -c 'import libvirt, virtualbmc' >/dev/null 2>&1; then
+if ! "$PY" -c 'import libvirt, virtualbmc, sushy, sushy_tools' >/dev/null 2>&1; then
   "$PY" -m pip --disable-pip-version-check -q install -e '.[lab]' || fail "pip install .[lab] failed"
 fi
 
