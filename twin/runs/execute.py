@@ -9,6 +9,7 @@ finished, each file atomically, so an interrupted run leaves no half-written rep
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from twin.errors import InputError, Problem
@@ -40,6 +41,9 @@ def resolve_inventory(loaded, inventory_path: str | None = None):
             raise InputError([loaded.problem(loc, message) for loc, message in too_big])
         inventory = generate_from_spec(sc.inventory.generate.model_dump(), max_nodes=profile.max_rows)
     problems = validate(inventory, profile)
+    if not (inventory_path or sc.inventory.file):  # a generated inventory's problems are the scenario's
+        problems = [replace(loaded.problem(("inventory", "generate"), f"{p.field}: {p.message}", p.severity),
+                            code=p.code) for p in problems]
     errors = [p for p in problems if p.severity == "error"]
     errors += check_faults(loaded, inventory.active)  # fault targets and failure domains exist
     warnings = [p for p in problems if p.severity != "error" and p.code not in sc.acknowledge]
