@@ -13,6 +13,8 @@ from twin.analysis.calibrate import check_calibratable
 from twin.analysis.runs import RunOnDisk
 from twin.errors import TwinError
 
+pytestmark = pytest.mark.slow  # left out of `make test-fast` (subprocesses, sweeps or many examples)
+
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = sorted((Path(__file__).parent / "corpus").glob("*.yaml"))
 
@@ -77,7 +79,7 @@ def test_calibrate_accepts_a_live_deployment_and_refuses_other_runs(tmp_path):
     live = {"backend": "lab", "run": "deploy", "deployment": {"makespan_s": 1.0}}
     check_calibratable(RunOnDisk(tmp_path, None, live), 20)
     for summary, words in [({**live, "backend": "ipmi"}, None),
-                           ({"backend": "lab", "run": "operations"}, "not a deployment run"),
+                           ({"backend": "lab", "run": "operations"}, "calibrate fits the timing of a live deployment"),
                            ({**live, "backend": "sim"}, "a simulated run"),
                            ({**live, "backend": None}, "calibrate needs a live run")]:
         if words is None:

@@ -7,6 +7,9 @@ from pathlib import Path
 
 from twin.runs import load_scenario, render_report, resolve_inventory, simulate
 from twin.timefmt import hms
+import pytest
+
+pytestmark = pytest.mark.slow  # left out of `make test-fast` (subprocesses, sweeps or many examples)
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -15,6 +15,8 @@ import pytest
 from twin.errors import OutputError
 from twin.outputs import default_out_dir, run_folder
 
+pytestmark = pytest.mark.slow  # left out of `make test-fast` (subprocesses, sweeps or many examples)
+
 REPO = Path(__file__).resolve().parents[2]
 REFERENCE = "scenarios/helion-reference.yaml"
 

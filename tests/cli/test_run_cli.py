@@ -8,6 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+pytestmark = pytest.mark.slow  # left out of `make test-fast` (subprocesses, sweeps or many examples)
+
 REPO = Path(__file__).resolve().parents[2]
 SECRET = "Sup3r-S3cret-BMC-pw"
 

@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from tests.day2.conftest import action_window, build, galera_status
 from twin.runs import simulate
 
+pytestmark = pytest.mark.slow  # left out of `make test-fast` (subprocesses, sweeps or many examples)
+
 SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 CONTROLLERS = ["controller0", "controller1", "controller2"]
 COMPUTES = ["compute0", "compute1", "compute2", "compute3"]

@@ -19,6 +19,8 @@ import pytest
 
 from twin.sweep import run_sweep
 
+pytestmark = pytest.mark.slow  # left out of `make test-fast` (subprocesses, sweeps or many examples)
+
 MTBF_S, MTTR_S = 2 * 86400.0, 0.5 * 86400.0  # a = 0.8: failures often enough for short runs
 DAYS, REPLICATIONS = 100, 40
 

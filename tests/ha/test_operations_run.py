@@ -12,6 +12,8 @@ import pytest
 from twin.cloud.ha.summary import operations_digest, service_segments
 from twin.runs import load_scenario, render_report, resolve_inventory, simulate
 
+pytestmark = pytest.mark.slow  # left out of `make test-fast` (subprocesses, sweeps or many examples)
+
 REPO = Path(__file__).resolve().parents[2]
 SERVICES = ["cinder", "glance", "keystone", "neutron", "nova", "swift"]
 

@@ -21,6 +21,8 @@ from twin.inventory import load_inventory, parse_inventory, validate, write_inst
 from twin.inventory.model import Role
 from twin.inventory.validate import run_validate
 
+pytestmark = pytest.mark.slow  # left out of `make test-fast` (subprocesses, sweeps or many examples)
+
 # TWIN_FUZZ_EXAMPLES raises the effort for a long local run (default keeps the suite fast).
 FUZZ = settings(max_examples=int(os.environ.get("TWIN_FUZZ_EXAMPLES", "150")), deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -17,6 +17,8 @@ import pytest
 
 from novatest_helpers import capacity_scenario, erlang_b, run_capacity
 
+pytestmark = pytest.mark.slow  # left out of `make test-fast` (subprocesses, sweeps or many examples)
+
 HOSTS, SLOTS = 2, 10
 C = HOSTS * SLOTS
 MEAN_S = 3600.0

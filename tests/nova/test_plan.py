@@ -9,6 +9,8 @@ from novatest_helpers import erlang_b
 from twin.cli import main
 from twin.plan.search import PlanError, PlanOptions, plan_capacity
 
+pytestmark = pytest.mark.slow  # left out of `make test-fast` (subprocesses, sweeps or many examples)
+
 # 10 slots per host, Poisson requests of one flavor, mean lifetime 1 h: Erlang B with c = 10 n.
 # Month 0: A = 25 -> B(30) = 0.053, B(40) = 0.0014: 4 hosts for a 2% target.
 # Month 1: A = 45 (growth 80%) -> B(50) = 0.054, B(60) = 0.0054: 6 hosts.

@@ -12,6 +12,8 @@ from twin.cloud.nova.flavors import M1_FLAVORS, Catalogue, Flavor
 from twin.cloud.nova.request import RequestSpec, ServerGroup
 from twin.cloud.nova.weighers import HostWeigher, ram_weigher
 
+pytestmark = pytest.mark.slow  # left out of `make test-fast` (subprocesses, sweeps or many examples)
+
 CAT = Catalogue()
 TINY, SMALL, MEDIUM, LARGE, XLARGE = (CAT[n] for n in ("m1.tiny", "m1.small", "m1.medium", "m1.large", "m1.xlarge"))
 

@@ -18,6 +18,8 @@ from twin.runs import Scenario, simulate
 from twin.sweep.spec import replication_seeds
 from twin.timefmt import hms
 
+pytestmark = pytest.mark.slow  # left out of `make test-fast` (subprocesses, sweeps or many examples)
+
 GIB, MIB = 1024**3, 1024**2
 
 # The Erlang-B plan of tests/nova/test_plan.py: 4 hosts now; month 0 needs 4, month 1 needs 6.

@@ -17,6 +17,8 @@ from twin.record.recorder import Recorder
 from twin.report.operations import render_operations_report
 from twin.runs import render_report, simulate
 
+pytestmark = pytest.mark.slow  # left out of `make test-fast` (subprocesses, sweeps or many examples)
+
 DURATION = 20000.0
 
 

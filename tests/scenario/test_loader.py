@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 from twin.errors import InputError, UnreadableError
 from twin.runs import Scenario, load_scenario
 
+pytestmark = pytest.mark.slow  # left out of `make test-fast` (subprocesses, sweeps or many examples)
+
 REPO = Path(__file__).resolve().parents[2]
 
 

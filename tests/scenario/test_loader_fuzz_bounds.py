@@ -14,6 +14,9 @@ from twin.runs import load_scenario, resolve_inventory
 from twin.cloud.capacity.run import MAX_REQUESTS
 from twin.runs import Scenario
 from twin.scenario.schema import MAX_GENERATED_PER_ROLE, Timing
+import pytest
+
+pytestmark = pytest.mark.slow  # left out of `make test-fast` (subprocesses, sweeps or many examples)
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 NUMBERS = st.one_of(st.integers(-10, 10**13), st.floats(allow_nan=True, allow_infinity=True),

@@ -14,6 +14,8 @@ import pytest
 
 from twin.sweep import run_sweep
 
+pytestmark = pytest.mark.slow  # left out of `make test-fast` (subprocesses, sweeps or many examples)
+
 REPO = Path(__file__).resolve().parents[2]
 
 

@@ -7,6 +7,8 @@ import pytest
 from twin.sweep import SweepError, SweepUsageError, run_sweep
 from twin.sweep.executors import DaskExecutor
 
+pytestmark = pytest.mark.slow  # left out of `make test-fast` (subprocesses, sweeps or many examples)
+
 REFERENCE = Path(__file__).resolve().parents[2] / "scenarios" / "helion-reference.yaml"
 AXES = {"network.management_gbps": [1, 10]}
 

@@ -14,6 +14,8 @@ from twin.sweep.core import row_head
 from twin.sweep.parts import BadPart, encode_part, read_part
 from twin.sweep.spec import plan_sweep
 
+pytestmark = pytest.mark.slow  # left out of `make test-fast` (subprocesses, sweeps or many examples)
+
 REPO = Path(__file__).resolve().parents[2]
 REFERENCE = REPO / "scenarios" / "helion-reference.yaml"
 AXES = {"network.management_gbps": [1, 10]}

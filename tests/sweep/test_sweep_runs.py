@@ -11,6 +11,8 @@ from twin.runs import load_scenario
 from twin.sweep import SweepError, SweepInterrupted, SweepUsageError, replication_seeds, run_sweep, t_interval, wilson_interval
 from twin.sweep.tasks import resolve_inventory, simulate
 
+pytestmark = pytest.mark.slow  # left out of `make test-fast` (subprocesses, sweeps or many examples)
+
 REFERENCE = Path(__file__).resolve().parents[2] / "scenarios" / "helion-reference.yaml"
 
 AXES = {"network.management_gbps": [1, 10]}

@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 import psutil
+import pytest
+
+pytestmark = pytest.mark.slow  # left out of `make test-fast` (subprocesses, sweeps or many examples)
 
 REPO = Path(__file__).resolve().parents[2]
 REPLICATIONS = 60

@@ -10,6 +10,8 @@ from swift_helpers import grid, make_ring, swift_figures
 from twin.cloud.swift import analyze, rings, verbs
 from twin.errors import InputError
 
+pytestmark = pytest.mark.slow  # left out of `make test-fast` (subprocesses, sweeps or many examples)
+
 GIB = 1024 ** 3
 
 

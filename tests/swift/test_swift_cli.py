@@ -12,6 +12,8 @@ import pytest
 from swift_helpers import swift_figures, swift_ring_builder
 from twin.cli import main
 
+pytestmark = pytest.mark.slow  # left out of `make test-fast` (subprocesses, sweeps or many examples)
+
 ANALYZE_KEYS = {"parts", "replicas", "balance", "dispersion", "devices"}
 DEVICE_KEYS = {"id", "region", "zone", "ip", "port", "device", "weight", "parts"}
 FAILURE_KEYS = {"part_replicas_lost", "partitions_degraded", "partitions_by_replicas_lost", "partitions_all_lost",

@@ -26,6 +26,8 @@ from vsa_harness import vsa_world
 from twin.cloud.vsa.metrics import vsa_metrics
 from twin.sweep.stats import t_interval
 
+pytestmark = pytest.mark.slow  # left out of `make test-fast` (subprocesses, sweeps or many examples)
+
 MTBF_S, MTTR_S = 2 * 86400.0, 0.5 * 86400.0  # a = 0.8
 A = MTBF_S / (MTBF_S + MTTR_S)
 DAYS = 60

@@ -13,6 +13,8 @@ from twin.cloud.workload.trace import COLUMNS, read_trace
 from twin.errors import InputError, UnreadableError
 from wltest_helpers import BIG, capacity_scenario, run_capacity, write
 
+pytestmark = pytest.mark.slow  # left out of `make test-fast` (subprocesses, sweeps or many examples)
+
 FLAVORS = {"m1.tiny", "m1.small", "m1.medium", "m1.large", "m1.xlarge"}
 VALID = """submit_s,lifetime_s,flavor,tenant
 0,3600,m1.small,acme

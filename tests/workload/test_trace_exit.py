@@ -10,6 +10,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+pytestmark = pytest.mark.slow  # left out of `make test-fast` (subprocesses, sweeps or many examples)
+
 REPO = Path(__file__).resolve().parents[2]
 RUNS = 5  # the abort was intermittent (2 of 45 sweeps on a loaded machine): repeat
 
