@@ -45,23 +45,25 @@ def _num(x):
 
 
 def render_deployments(result: dict) -> str:
-    lines = [
-             f"outcome: {result['outcome'][0]} | {result['outcome'][1]};  makespan: "
-             f"{result['makespan_s'][0]:.1f} s | {result['makespan_s'][1]:.1f} s;  Ironic release: "
-             f"{' | '.join(r or '-' for r in result.get('ironic_release', ('', '')))}", "",
-             f"{'node':<22}{'states':<10}" + "".join(f"{s:>20}" for s in ("pxe_boot", "local_boot", "deploy"))]
+    """The comparison as columns that line up whatever the node names and durations: each
+    column as wide as its widest cell."""
+    steps = ("pxe_boot", "local_boot", "deploy")
+    rows = [["node", "states", *steps]]
     for n in result["nodes"]:
-        cells = []
-        for s in ("pxe_boot", "local_boot", "deploy"):
-            va, vb = n["steps"].get(s, (None, None))
-            cells.append(f"{_fmt(va)} | {_fmt(vb)}")
-        lines.append(f"{n['node']:<22}{'same' if n['same_states'] else 'DIFFER':<10}" + "".join(f"{c:>20}" for c in cells))
+        rows.append([n["node"], "same" if n["same_states"] else "DIFFER",
+                     *(" | ".join(_fmt(v) for v in n["steps"].get(s, (None, None))) for s in steps)])
+    lines = [f"outcome: {result['outcome'][0]} | {result['outcome'][1]};  makespan: "
+             f"{result['makespan_s'][0]:.1f} s | {result['makespan_s'][1]:.1f} s;  Ironic release: "
+             f"{' | '.join(r or '-' for r in result.get('ironic_release', ('', '')))}", ""]
+    lines += _columns(rows, right_from=2)
+    for n in result["nodes"]:
         if not n["same_states"]:
-            lines.append(f"    A: {' > '.join(n['states_a'] or ['(absent)'])}")
-            lines.append(f"    B: {' > '.join(n['states_b'] or ['(absent)'])}")
-    lines += ["", f"{'step median (s)':<22}{'A':>10}{'B':>10}"]
-    for m in result["step_medians"]:
-        lines.append(f"{m['step']:<22}{_fmt(m['median_a_s']):>10}{_fmt(m['median_b_s']):>10}")
+            lines.append(f"{n['node']}:  A: {' > '.join(n['states_a'] or ['(absent)'])}")
+            lines.append(f"{' ' * len(n['node'])}   B: {' > '.join(n['states_b'] or ['(absent)'])}")
+    lines.append("")
+    lines += _columns([["step median (s)", "A", "B"],
+                       *([m["step"], _fmt(m["median_a_s"]), _fmt(m["median_b_s"])] for m in result["step_medians"])],
+                      right_from=1)
     verdict = "the same provision-state sequence for every node" if result["same_states"] else \
         "provision-state sequences DIFFER (see the nodes marked DIFFER)"
     ra, rb = result.get("ironic_release", ("", ""))
@@ -69,6 +71,12 @@ def render_deployments(result: dict) -> str:
         verdict += f"; the runs use different Ironic releases ({ra} | {rb}), whose states are named differently"
     lines += ["", f"verdict: {verdict}"]
     return "\n".join(lines)
+
+
+def _columns(rows: list[list[str]], right_from: int) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return ["  ".join(c.rjust(w) if i >= right_from else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip()
+            for r in rows]
 
 
 def _fmt(x) -> str:
