@@ -119,21 +119,12 @@ def test_a_lab_whose_owner_is_gone_is_reaped(sig, lab_root, tmp_path):
         Lab(name, root=lab_root).down()
 
 
-@pytest.mark.skipif(os.environ.get("TWIN_TEST_HOLD_LAB") != "1",
-                    reason="helper of test_a_test_session_stopped_by_sigterm_takes_its_lab_down")
-def test_hold_the_session_lab(lab):
-    print(f"holding {lab.name}", flush=True)
-    import time
-
-    time.sleep(600)
-
-
 def test_a_test_session_stopped_by_sigterm_takes_its_lab_down(lab_root, tmp_path):
     """The case of issue 13 item 13: `pytest tests/live` stopped with SIGTERM (e.g. by `timeout`)
     while its session lab exists. The session's SIGTERM handler takes the lab down."""
-    env = dict(os.environ, TWIN_TEST_HOLD_LAB="1", PYTHONPATH=str(REPO), TWIN_STATE_DIR=str(tmp_path / "state"))
+    env = dict(os.environ, PYTHONPATH=str(REPO), TWIN_STATE_DIR=str(tmp_path / "state"))
     session = subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider",
-                                f"{Path(__file__)}::test_hold_the_session_lab"],
+                                f"{Path(__file__).with_name('session_holder.py')}::test_hold_the_session_lab"],
                                cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     name = None
     try:
