@@ -10,32 +10,24 @@ BROWSER_PKGS="chromium"  # tests/browser: reports opened in headless Chromium (n
 note() { echo "lab-host: $*" >&2; }
 fail() { note "$*"; if [ "${CI:-}" = "true" ]; then exit 1; fi; exit 0; }
 
-missing=""
-for p in $PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
-if [ -n "$missing" ]; then
+# install_missing LIST APT_OPTIONS LOG IF_NOT_ROOT: apt-get install the packages of LIST that are
+# missing (as root); IF_NOT_ROOT ("fail" or "note") says what a machine without root gets.
+install_missing() {
+  local missing="" p
+  for p in $1; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+  [ -z "$missing" ] && return 0
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
     note "installing$missing"
     export DEBIAN_FRONTEND=noninteractive
-    { apt-get install -y -qq $missing || { apt-get update -qq && apt-get install -y -qq $missing; }; } \
-      >/tmp/twin-lab-apt.log 2>&1 || fail "apt-get install failed, see /tmp/twin-lab-apt.log"
+    { apt-get install -y -qq $2 $missing || { apt-get update -qq && apt-get install -y -qq $2 $missing; }; } \
+      >"$3" 2>&1 || fail "apt-get install failed, see $3"
   else
-    fail "missing Debian packages:$missing (run 'make test' as root to install them)"
+    "$4" "missing Debian packages:$missing (run 'make test' as root to install them)"
   fi
-fi
+}
 
-missing=""
-for p in $BROWSER_PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
-if [ -n "$missing" ]; then
-  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
-    note "installing$missing"
-    export DEBIAN_FRONTEND=noninteractive
-    { apt-get install -y -qq --no-install-recommends $missing ||
-      { apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing; }; } \
-      >/tmp/twin-browser-apt.log 2>&1 || fail "apt-get install failed, see /tmp/twin-browser-apt.log"
-  else
-    note "missing Debian packages:$missing (the browser tests will skip; run 'make test' as root)"
-  fi
-fi
+install_missing "$PKGS" "" /tmp/twin-lab-apt.log fail
+install_missing "$BROWSER_PKGS" --no-install-recommends /tmp/twin-browser-apt.log note  # browser tests skip
 
 if ! "$PY" -c 'import libvirt, virtualbmc, sushy, sushy_tools' >/dev/null 2>&1; then
   "$PY" -m pip --disable-pip-version-check -q install -e '.[lab]' || fail "pip install .[lab] failed"
