@@ -32,6 +32,7 @@ from twin.cloud.ha.galera import Galera
 from twin.cloud.ha.rabbit import Rabbit
 from twin.cloud.ha.singletons import Singletons
 from twin.cloud.ha.vrrp import Vrrp
+from twin.kernel.settle import DeferredSettle
 from twin.kernel.statemachine import Machine
 from twin.record.events import ComponentState, ServiceLevel
 
@@ -61,7 +62,7 @@ REASONS: dict[str, tuple[str, str]] = {
 API, MYSQL = "api", "mysql"
 
 
-class ControlPlane:
+class ControlPlane(DeferredSettle):
     def __init__(self, world, params, liveness, controllers: list[str], swift_nodes: list[str] = (),
                  probe_sources: int = 12):
         self.world, self.p, self.liveness = world, params, liveness
@@ -103,14 +104,6 @@ class ControlPlane:
 
         self.world.timeout(max(0.0, t - self.world.now)).callbacks.append(fire)
 
-    def on_change(self, cause: str) -> None:
-        self.cause = cause
-        self.request_settle()
-
-    def request_settle(self) -> None:
-        if not self._settle_pending:
-            self._settle_pending = True
-            self.world.timeout(0).callbacks.append(self._settle)
 
     # --- start and settle --------------------------------------------------------------------
     def start(self) -> None:

@@ -29,6 +29,7 @@ from twin.cloud.vsa.placement import LEVELS
 from twin.cloud.vsa.quorum import quorum_side
 from twin.cloud.vsa.resync import ClusterResync
 from twin.cloud.vsa.volumes import ACCESSIBLE, LOST, VolumeClass, class_state
+from twin.kernel.settle import DeferredSettle
 from twin.record.events import VsaManager, VsaNodeData, VsaQuorum, VsaResync, VsaVolumes
 
 FOM, VIRTUAL = "fom", "virtual"
@@ -287,7 +288,7 @@ class Cluster:
                 self.model.record(VsaNodeData(self.name, node, state, old, self.model.cause))
 
 
-class VsaModel:
+class VsaModel(DeferredSettle):
     def __init__(self, world, config: Vsa | None, inventory_nodes, liveness, link, nic_bps=None):
         self.world, self.liveness = world, liveness
         self.p = config or Vsa()
@@ -320,14 +321,6 @@ class VsaModel:
         self._settle()
         self.started = True
 
-    def on_change(self, cause: str) -> None:
-        self.cause = cause
-        self.request_settle()
-
-    def request_settle(self) -> None:
-        if not self._settle_pending:
-            self._settle_pending = True
-            self.world.timeout(0).callbacks.append(self._settle)
 
     def _settle(self, _event=None) -> None:
         self._settle_pending = False
