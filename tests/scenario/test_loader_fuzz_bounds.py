@@ -3,6 +3,7 @@ near-valid capacity, workload and generate sections are accepted or refused clea
 InputError / UnreadableError, every problem located on a real line); what is accepted is finite
 and within its bounds (the run it describes stays affordable)."""
 import math
+import re
 import string
 
 import yaml
@@ -33,7 +34,8 @@ def write_bytes(tmp_path, data: bytes):
 def outcome(path):
     """The loaded scenario, or None after checking that every problem is clean and located (what
     a run refuses before it starts: the file, then the inventory and the run kind's checks)."""
-    lines = path.read_bytes().count(b"\n") + 1
+    # YAML's line breaks (\r\n, \r, \n, NEL, LS, PS): a lone \r starts a line, as in the reader.
+    lines = len(re.split("\r\n|[\r\n\x85\u2028\u2029]", path.read_bytes().decode("utf-8", "replace")))
     try:
         loaded = load_scenario(path)
         resolve_inventory(loaded)

@@ -285,6 +285,7 @@ def _sections():
 
     from twin.cloud.day2.config import Actions
     from twin.cloud.ha.params import HaParams, Operations
+    from twin.cloud.swift.config import SwiftConfig
     from twin.cloud.vsa.config import Storage
 
     deploy_sections = _deploy_sections()
@@ -292,6 +293,8 @@ def _sections():
             "operations": (Operations, Field(default_factory=Operations)),
             "ha": (HaParams, Field(default_factory=HaParams)),
             "storage": (Storage, Field(default_factory=Storage)),
+            "swift": (SwiftConfig, Field(default_factory=SwiftConfig, description="Swift's rings (twin/cloud/swift, "
+                                         "docs/storage.md): built from the Swift nodes, or the operator's builders")),
             "actions": (Actions | None, Field(None, description="day-2 operations: the operator's actions on "
                                               "a timeline and monitoring (twin/cloud/day2, docs/operations.md)"))}
 

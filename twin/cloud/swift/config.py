@@ -3,20 +3,18 @@ of the operator it loads instead).
 
 Rules: every figure defaults to a documented Swift or Helion value (docs/domain.md, "Swift"), its
 source in the comment, *inferred* where it is our own estimate; unknown keys are errors. Used by
-twin/cloud/swift/build.py; not yet a field of the Scenario class (the lead wires it as `swift:`).
+twin/cloud/swift/build.py; the Scenario's `swift:` section (declared by the operations run kind).
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from twin.scenario.base import SectionModel
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class DiskSpec(_Model):
+class DiskSpec(SectionModel):
     """One data disk of every Swift storage node."""
 
     device: str = Field(min_length=1, pattern=r"^[^/\s]+$", description="the disk's name (e.g. sdb1)")
@@ -37,7 +35,7 @@ DEFAULT_DISKS = [DiskSpec(device="sdb", size_gib=931), DiskSpec(device="sdc", si
 RING_NAMES = ("account", "container", "object", "object-1")
 
 
-class SwiftConfig(_Model):
+class SwiftConfig(SectionModel):
     # Helion's recommendation for Swift rings (docs/domain.md, "Swift")
     replicas: float = Field(3.0, ge=1, description="replicas per partition (may be fractional); Helion: 3")
     min_part_hours: int = Field(24, ge=0, description="hours before a partition may move again; Helion: 24")
