@@ -79,8 +79,11 @@ def _host_port(text: str) -> tuple[str, int]:
 
 def _cmd_validate(args) -> int:
     from twin.inventory.validate import run_validate
+    from twin.runs.scenario import load_scenario
+    from twin.runs.validate import vsa_checks
 
-    return run_validate(args.inventory, profile=args.profile, fmt=args.format)
+    loaded = load_scenario(args.scenario) if args.scenario else None  # a bad scenario: its own located error
+    return run_validate(args.inventory, profile=args.profile, fmt=args.format, more=vsa_checks(loaded))
 
 
 def _cmd_compare(args) -> int:
@@ -141,6 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="check an inventory against Helion's rules")
     val.add_argument("inventory", help="baremetal.csv (Helion 1.0 or 1.1) or instackenv.json")
     val.add_argument("--profile", default="kvm-30x40", help="limits profile (default: kvm-30x40)")
+    val.add_argument("--scenario", help="apply this scenario's storage.vsa clusters (default: every VSA node is one "
+                                        "cluster) to the StoreVirtual limits")
     add_format_argument(val, json_alias=True)
     val.set_defaults(func=_cmd_validate)
 

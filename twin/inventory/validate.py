@@ -1,4 +1,4 @@
-"""`twin validate INVENTORY [--profile P] [--json]`: judge an inventory file, print every problem.
+"""`twin validate INVENTORY [--profile P] [--scenario S] [--json]`: judge an inventory file, print every problem.
 
 Exit codes: 0 valid (warnings allowed), 1 invalid, 2 unreadable file or unknown profile.
 Human output (stdout): one line per problem, `FILE:LINE: field: message` (warnings prefixed with
@@ -10,6 +10,8 @@ Human output (stdout): one line per problem, `FILE:LINE: field: message` (warnin
 When some rows do not parse, their problems are reported with every
 per-node problem of the rows that did, but role and row counts are not judged (they would be
 wrong). Passwords are never printed; no user input causes a traceback.
+Checks that need the model above the inventory layer (the StoreVirtual cluster limits) come in as
+`more`: a callable from the fully parsed inventory to more problems (twin/runs/validate.py).
 """
 from __future__ import annotations
 
@@ -35,8 +37,9 @@ def node_summary(node: Node, secrets: frozenset[str] = frozenset()) -> dict:
 
 
 def run_validate(path: str, profile: str = DEFAULT_PROFILE, as_json: bool = False, out=None,
-                 fmt: str | None = None) -> int:
-    """Run the validate command; returns the exit code (see module docstring)."""
+                 fmt: str | None = None, more=None) -> int:
+    """Run the validate command; returns the exit code (see module docstring). `more(inventory)`:
+    further problems of an inventory whose every row parsed."""
     out = out or sys.stdout
     inventory: Inventory | None = None
     partial = False
@@ -44,7 +47,10 @@ def run_validate(path: str, profile: str = DEFAULT_PROFILE, as_json: bool = Fals
         chosen = get_profile(profile)
         inventory, problems = parse_inventory(path)
         partial = bool(problems)
-        problems = sorted(problems + validate(inventory, chosen, whole_file=not partial), key=lambda p: p.line)
+        problems = problems + validate(inventory, chosen, whole_file=not partial)
+        if more is not None and not partial:
+            problems += more(inventory)
+        problems = sorted(problems, key=lambda p: p.line)
         code, reason = (EXIT_INVALID if errors(problems) else EXIT_VALID), ""
     except UnknownProfileError as exc:
         problems, code, reason = [Problem(str(path), 0, "profile", str(exc))], EXIT_UNREADABLE, "unknown profile"

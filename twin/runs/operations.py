@@ -19,6 +19,8 @@ Rules:
 """
 from __future__ import annotations
 
+import math
+
 from twin.cloud.ha.clients import ApiClients
 from twin.cloud.ha.plane import REASONS, ControlPlane
 from twin.cloud.ha.summary import (
@@ -96,17 +98,19 @@ class Operations:
         return monitor, Day2(world, sc, self.nodes, liveness, targets, self.plane, monitor)
 
     def _vsa(self, world, sc, liveness):
-        """The StoreVirtual clusters of the VSA nodes (twin/cloud/vsa), where the world has the
-        shared management network their resyncs run on (a simulated world, today)."""
+        """The StoreVirtual clusters of the VSA nodes (twin/cloud/vsa). Their resyncs run on the
+        world's shared management network; a live lab's guests hold no VSA data, so a drill's
+        resyncs run on a modelled network of the scenario's `network:` figures (on the live clock)."""
         from twin.cloud.vsa.config import plan_clusters
         from twin.cloud.vsa.model import VsaModel
+        from twin.sim.network import SharedLink
 
-        link = getattr(world.hardware, "link", None)
-        if link is None or not plan_clusters(sc.storage.vsa, self.nodes):
+        if not plan_clusters(sc.storage.vsa, self.nodes):
             return None
-        machines = world.hardware.machines
+        link = getattr(world.hardware, "link", None) or SharedLink(world.env, sc.network.management_gbps * 1e9)
+        machines = getattr(world.hardware, "machines", None)  # simulated machines: each NIC caps its resync
         return VsaModel(world, sc.storage.vsa, self.nodes, liveness, link,
-                        nic_bps=lambda n: machines[n].nic_bps() if n in machines else None)
+                        nic_bps=(lambda n: machines[n].nic_bps() if n in machines else math.inf) if machines else None)
 
     def start(self) -> None:
         world = self.world
