@@ -9,7 +9,7 @@ Prints two tables.
    machines and BMCs, the fault injector), runs a year (every node crashes, MTBF 30 days, MTTR 4 h;
    every node loses its disk, MTBF 1 year, repaired in 8 h then redeployed and rebuilt), builds the
    event log and computes vsa_metrics. 1 worker: in this process; 2 workers: a process pool.
-   (The `run: operations` wiring and `twin sweep` for VSA are the lead's; this measures the model.)
+   (The same model runs inside `run: operations` and `twin sweep`; this measures it alone.)
 2. The event loop, best of 5: world.run alone with the VSA model, without it (the same faults on
    the same hardware: what the VSA model adds), and bare simpy on the same failure pattern (one
    process per unit alternating failure/repair timeouts with the run's failure counts).
