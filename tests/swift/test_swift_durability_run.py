@@ -184,3 +184,17 @@ def test_a_durability_run_refuses_to_run_live(tmp_path):
     with pytest.raises(InputError) as e:
         run_live(loaded, None, 1, "lab")
     assert "run: durability cannot run live" in str(e.value.problems[0])
+
+
+def test_a_builder_never_rebalanced_is_refused_at_its_key(tmp_path, capsys):
+    from twin.cloud.swift import verbs
+    from twin.cloud.swift.rings import save_builder
+
+    b = verbs.create(6, 2, 1)
+    for z in (1, 2):
+        verbs.add_disk(b, region=1, zone=z, ip=f"10.0.0.{z}", port=6000, device="sdb", weight=100)
+    save_builder(b, tmp_path / "new.builder")
+    path = scenario(tmp_path, "  builder: new.builder\n")
+    code, _, err = twin_run(capsys, path, "--out", tmp_path / "run", "--quiet")
+    assert code == 1 and "Traceback" not in err
+    assert err.startswith(f"{path}:11: durability.builder: {tmp_path / 'new.builder'}: the builder was never rebalanced")

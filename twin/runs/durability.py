@@ -22,13 +22,12 @@ from typing import Literal
 
 from pydantic import Field, PrivateAttr, model_validator
 
+from twin.cloud.swift.config import RING_NAMES  # the rings the twin builds from `swift:` (no swift import)
 from twin.errors import InputError, UnreadableError
 from twin.record.result import RunResult
 from twin.runs.kind import RunKind
 from twin.scenario.base import SectionModel
 
-#: The rings the twin builds from `swift:` (twin/cloud/swift/config.py RING_NAMES).
-RING_NAMES = ("account", "container", "object", "object-1")
 #: Longest run: a replication is one run, so a sweep gives the per-year figure from many short runs.
 MAX_YEARS = 1000
 #: Most disk failures a run may expect (devices x failure rate x years): each is two events.
@@ -39,7 +38,7 @@ SECONDS_PER_YEAR = 365.25 * 86400
 class DurabilityConfig(SectionModel):
     """Which ring, how long, and how its disks fail and come back (docs/storage.md)."""
 
-    ring: Literal["account", "container", "object", "object-1"] = Field(
+    ring: Literal[RING_NAMES] = Field(
         "object", description="a ring the twin builds from the `swift:` section (or loads from swift.builders)")
     builder: str | None = Field(None, min_length=1, description="an operator's .builder file instead of `ring` "
                                 "(relative to the scenario file)")
@@ -124,7 +123,8 @@ def resolve_ring(loaded, sc, inventory) -> Ring:
 
     d = sc.durability
     name, source, builder = _builder(loaded, sc, inventory)
-    where = ("durability", "builder") if source == "builder" else ("durability", "ring")
+    where = {"builder": ("durability", "builder"), "swift.builders": ("swift", "builders", name)}.get(
+        source, ("durability", "ring"))
     try:
         table = analyze.replica_table(builder)
     except InputError:
