@@ -37,11 +37,11 @@ def render_durability_report(events, summary: dict) -> str:
     used = f"{p['used_gib']:g} GiB per disk" if p.get("used_gib") is not None else f"fill {100 * p['fill']:g}%"
     facts = [
         ("scenario", name), ("seed", summary.get("seed")),
-        ("ring", f"{ring['name']} ({ring['source']}): {ring['parts']:,} partitions, {ring['replicas']:g} replicas, "
-                 f"{ring['devices']} disks in {ring['zones']} zone(s)"),
+        ("ring", (f"{ring['name']} ({ring['source']}): {ring['parts']:,} partitions, {ring['replicas']:g} "
+                  f"replicas, {ring['devices']} disks in {ring['zones']} zone(s)")),
         ("years", p["years"]), ("disk AFR", f"{100 * p['afr']:g}%"),
-        ("a failed disk is out", f"{p['replacement_delay_h']:g} h to replace + rebuild at {p['rebuild_gbps']:g} "
-                                 f"Gbit/s ({used}): {outage['min']:,.1f} to {outage['max']:,.1f} h"),
+        ("a failed disk is out", (f"{p['replacement_delay_h']:g} h to replace + rebuild at {p['rebuild_gbps']:g} "
+                                  f"Gbit/s ({used}): {outage['min']:,.1f} to {outage['max']:,.1f} h")),
         ("disk failures", f"{s['disk_failures']:,}"),
         ("partitions lost", f"{s['partitions_lost']:,}" + (f", the first in year {s['first_loss_year']:.4f}"
                                                            if s["lost_any"] else "")),
@@ -60,9 +60,9 @@ def render_durability_report(events, summary: dict) -> str:
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         f"<title>{escape(f'Helion Twin durability report: {name}')}</title>", f"<style>{CSS}</style></head><body>",
         f"<h1>{escape(name)}</h1>", verdict, f'<table class="facts">{rows}</table>',
-        '<p class="note">One run is one sample of the disks\' failures. The probability of losing any partition, '
-        "with its confidence interval, is the mean of <code>lost_any</code> over a sweep's replications: "
-        "<code>twin sweep SCENARIO --replications N</code> (docs/storage.md).</p>",
+        ('<p class="note">One run is one sample of the disks\' failures. The probability of losing any '
+         "partition, with its confidence interval, is the mean of <code>lost_any</code> over a sweep's "
+         "replications: <code>twin sweep SCENARIO --replications N</code> (docs/storage.md).</p>"),
         "<h2>Partitions lost</h2>", _table(["year", "disk whose failure lost them", "partitions"], lost_rows, len(lost)),
         "<h2>Disk failures</h2>", _table(["year", "disk", "hours out"], failed_rows, len(failed)),
         "</body></html>",

@@ -22,7 +22,7 @@ from typing import Literal
 
 from pydantic import Field, PrivateAttr, model_validator
 
-from twin.cloud.swift.config import RING_NAMES  # the rings the twin builds from `swift:` (no swift import)
+from twin.cloud.swift.config import RING_NAMES
 from twin.errors import InputError, UnreadableError
 from twin.record.result import RunResult
 from twin.runs.kind import RunKind
@@ -36,7 +36,8 @@ SECONDS_PER_YEAR = 365.25 * 86400
 
 
 class DurabilityConfig(SectionModel):
-    """Which ring, how long, and how its disks fail and come back (docs/storage.md)."""
+    """Which ring, how long, and how its disks fail and come back (docs/storage.md). `ring` takes
+    the names of the rings built from `swift:` (twin/cloud/swift/config.py, which imports no swift)."""
 
     ring: Literal[RING_NAMES] = Field(
         "object", description="a ring the twin builds from the `swift:` section (or loads from swift.builders)")
@@ -251,12 +252,12 @@ def digest(summary: dict, out) -> tuple[str, int]:
     ring, p = s["ring"], s["params"]
     lost = (f"{s['partitions_lost']:,} partition(s) lost, the first in year {s['first_loss_year']:.3f}"
             if s["lost_any"] else "no partition lost")
-    lines = [f"{summary['scenario']} (durability, seed {summary['seed']}): {ring['name']} ring "
-             f"({ring['parts']:,} partitions, {ring['replicas']:g} replicas, {ring['devices']} disks in "
-             f"{ring['zones']} zone(s)), {p['years']} year(s) at AFR {100 * p['afr']:g}%, a failed disk out "
-             f"{_hours(s['outage_h'])}: {s['disk_failures']:,} disk failure(s), {lost}",
-             "  one run is one sample: `twin sweep SCENARIO --replications N` gives P(losing any partition) "
-             "with its interval (docs/storage.md)",
+    lines = [(f"{summary['scenario']} (durability, seed {summary['seed']}): {ring['name']} ring "
+              f"({ring['parts']:,} partitions, {ring['replicas']:g} replicas, {ring['devices']} disks in "
+              f"{ring['zones']} zone(s)), {p['years']} year(s) at AFR {100 * p['afr']:g}%, a failed disk out "
+              f"{_hours(s['outage_h'])}: {s['disk_failures']:,} disk failure(s), {lost}"),
+             ("  one run is one sample: `twin sweep SCENARIO --replications N` gives P(losing any partition) "
+              "with its interval (docs/storage.md)"),
              f"report: {out / 'report.html'}  events: {out / 'events.parquet'}  summary: {out / 'summary.json'}"]
     return "\n".join(lines), 0
 
