@@ -355,3 +355,42 @@ class MonitorEvent:
 
     def row(self):
         return ("monitor", self.node, self.what, "", self.cause, self.value)
+
+
+# --- object storage durability: swift disks failing over years (twin/runs/durability.py) ----
+
+@dataclass(frozen=True, slots=True)
+class DiskFailed:
+    """A disk of the ring fails: subject the device (`ring/ip/device`), `detail` its device id,
+    `value` the hours it stays out (replacement delay plus rebuild)."""
+
+    device: str
+    device_id: int
+    outage_h: float
+
+    def row(self):
+        return ("disk", self.device, "failed", str(self.device_id), "", float(self.outage_h))
+
+
+@dataclass(frozen=True, slots=True)
+class DiskRestored:
+    """A failed disk is back in service (replaced and rebuilt): subject the device, `detail` its id."""
+
+    device: str
+    device_id: int
+
+    def row(self):
+        return ("disk", self.device, "restored", str(self.device_id), "", NAN)
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionsLost:
+    """Partitions of the ring lost for good (every replica on a disk that is out) when a disk
+    failed: subject the ring, `detail` the disk whose failure lost them, `value` how many."""
+
+    ring: str
+    device: str
+    count: int
+
+    def row(self):
+        return ("partitions_lost", self.ring, "lost", self.device, "", float(self.count))

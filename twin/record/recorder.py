@@ -25,6 +25,11 @@ class Recorder:
     def __len__(self) -> int:
         return len(self._rows)
 
+    def rows(self):
+        """The log's rows as the table will hold them, (time_s, kind, subject, name, detail, cause,
+        value), without building the table (a summary that reads a few kinds of rows)."""
+        return ((float(t), *e.row()) for t, e in self._rows)
+
     def frame(self) -> pd.DataFrame:
         rows = [(i, float(t), *e.row()) for i, (t, e) in enumerate(self._rows)]
         df = pd.DataFrame.from_records(rows, columns=list(COLUMNS))

@@ -9,6 +9,7 @@ by one runner (execute.py).
     deploy.py      run: deploy       the TripleO deployment (twin/workflows), simulated or live
     operations.py  run: operations   the HA control plane under faults (twin/cloud/ha); live drills
     capacity.py    run: capacity     the workload on the Nova model (twin/cloud/capacity)
+    durability.py  run: durability   a swift ring's disks failing over years (twin/cloud/swift/durability.py)
     deploy_compare.py  what `twin compare` shows of two deployments beyond their metrics
     add_nodes.py   the day-2 add of N compute nodes alone, simulated (the planner's lead times)
 """

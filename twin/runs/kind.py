@@ -1,6 +1,6 @@
 """The interface every run kind provides: one small record of what the kind does at each step.
 
-A run kind (deploy, operations, capacity, ...) is one module of twin/runs/ that ends with
+A run kind (deploy, operations, capacity, durability, ...) is one module of twin/runs/ that ends with
 `KIND = RunKind(...)`, and one line in twin/runs/registry.py. Everything that differs between
 kinds goes through these fields; nothing elsewhere compares `run:` strings.
 

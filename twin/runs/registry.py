@@ -13,7 +13,7 @@ from twin.errors import InputError, TwinError
 from twin.runs.kind import RunKind
 
 #: Every run kind's module, in the order `twin schema` and `--help` list them; the first is the default.
-MODULES = ("twin.runs.deploy", "twin.runs.operations", "twin.runs.capacity")
+MODULES = ("twin.runs.deploy", "twin.runs.operations", "twin.runs.capacity", "twin.runs.durability")
 
 KINDS: dict[str, RunKind] = {}
 for _module in MODULES:

@@ -43,6 +43,9 @@ METRIC_KINDS: tuple[tuple[str, str], ...] = (
     ("requests", "count"), ("request_errors", "count"), ("blocked", "count"),
     ("vms_evacuated", "count"), ("vms_lost", "count"), ("vms_mean", "count"),
     ("hosts", "count"), ("hosts_up", "count"), ("headroom_min_*", "count"),
+    ("lost_any", "proportion"),                    # a durability run lost some partition (1) or not (0)
+    ("partitions_lost", "count"), ("disk_failures", "count"),
+    ("first_loss_year", "duration"),               # in years (NaN: no loss in the run)
 )
 DEFAULT_KIND = "real"
 

@@ -1,6 +1,7 @@
 """Durability of a swift ring: a Monte Carlo of disk failures over years of operation.
 
-Model (pure; not yet wired into `twin sweep`, which will call `simulate_years` per replication):
+Model (pure; `run: durability`, twin/runs/durability.py, calls `simulate_years` once per replication
+and records its events through `on_event`):
 every device fails as a Poisson process of rate -ln(1 - AFR) per year while it is in service; a
 failed device is out for `replacement_delay_h` plus the rebuild of its used bytes at
 `rebuild_gbps` (the replacement refilled from surviving replicas), then back in service. A
@@ -47,11 +48,14 @@ def device_partitions(table: np.ndarray, n_devices: int) -> list[np.ndarray]:
     return [parts[order][bounds[d]: bounds[d + 1]] for d in range(n_devices)]
 
 
-def simulate_years(table: np.ndarray, outage_h: np.ndarray, afr: float, years: float, rng) -> dict:
+def simulate_years(table: np.ndarray, outage_h: np.ndarray, afr: float, years: float, rng,
+                   on_event=None) -> dict:
     """One replication: {lost: bool, first_loss_h, partitions_lost, failures} over `years`.
 
     `table` is (replicas, parts) with -1 for no device; `outage_h[d]` how long device d is out
-    (index = device id; ids beyond the table's hold nothing)."""
+    (index = device id; ids beyond the table's hold nothing). `on_event(hour, what, device,
+    newly_lost)`, if given, hears each failure (what "failed", with the partitions it lost for
+    good) and each return to service ("restored", 0), in time order; it draws nothing."""
     if not 0 <= afr < 1:
         raise ValueError(f"afr {afr} must be in [0, 1)")
     horizon = years * HOURS_PER_YEAR
@@ -76,9 +80,13 @@ def simulate_years(table: np.ndarray, outage_h: np.ndarray, afr: float, years: f
             if newly.size:
                 lost[newly] = True
                 first_loss = min(first_loss, t)
+            if on_event is not None:
+                on_event(t, "failed", d, int(newly.size))
             heapq.heappush(events, (t + outage_h[d], 0, d))
         else:
             out[ps] -= 1
+            if on_event is not None:
+                on_event(t, "restored", d, 0)
             heapq.heappush(events, (t + rng.exponential(1 / rate_per_h), 1, d))
     return {"lost": bool(lost.any()), "first_loss_h": first_loss, "partitions_lost": int(lost.sum()),
             "failures": failures}
