@@ -93,6 +93,8 @@ class Operations:
         p = sc.actions
         monitor = Monitor(world, p.monitoring, liveness, [n.name for n in self.nodes]) \
             if p.monitoring.enabled else None
+        if monitor is not None:  # repairs start from the notice (docs/operations.md)
+            self.injector.repair_gate = monitor.repair_gate
         return monitor, Day2(world, sc, self.nodes, liveness, targets, self.plane, monitor)
 
     def _vsa(self, world, sc, liveness):
