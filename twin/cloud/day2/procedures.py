@@ -42,8 +42,8 @@ ADD_NODES = (
     Step("schedulable", "schedulable", "timing.schedulable_after_s", "H-add"),
 )
 REMOVE_NODE = (
-    Step("disable_nova_compute", "wait", "figures.nova_disable_s", "H-add"),
-    Step("migrate_vms", "wait", "figures.drain_s", "H-add"),
+    Step("disable_nova_compute", "nova_disable", "figures.nova_disable_s", "H-add"),
+    Step("migrate_vms", "migrate_vms", "compute.live_migration_s per VM (no Nova state: figures.drain_s)", "H-add"),
     Step("delete_stack_resource", "stack_update", "figures.stack_update_s", "H-add"),
     Step("delete_ironic_node", "power_off_for_good", "figures.ironic_delete_s", "H-add"),
     Step("mark_deleted", "mark_deleted", "", "H-add"),
