@@ -146,3 +146,33 @@ def test_no_vm_is_lost_by_a_removal_unless_the_report_says_capacity_was_short(re
     # a deleted node holds no VM
     for node in r.summary["inventory_deleted"]:
         assert len(cloud.host(node).vms) == 0
+
+
+def _step_rows(r, step):
+    a = r.events[(r.events.kind == "action") & (r.events.name == step)]
+    return list(zip(a.time_s.astype(float), a.detail))
+
+
+@pytest.mark.parametrize("configure_s, outcome", [(500.0, "end"), (5000.0, "failed")])
+def test_add_nodes_deploy_and_configure_are_one_stack_update_bounded_by_its_timeout(configure_s, outcome):
+    """The Heat stack timeout bounds the new nodes' deploy and their configuration together: with
+    a configuration longer than what the deploy left of the timeout, the update times out at the
+    deadline, and the node never becomes a Nova host."""
+    timeout = 3600.0
+    sc, inv = build({"schedule": [{"do": "add_nodes", "nodes": ["compute2"], "at_s": 100}]}, duration_s=20000,
+                    timing={"heat_stack_timeout_s": timeout,
+                            "overcloud_compute_configure_s": {"dist": "fixed", "value": configure_s}})
+    r = simulate(sc, inv, 1)
+    (update_start, _), (deployed, _) = _step_rows(r, "update_overcloud")
+    _, _, got = action_window(r, "add_nodes[0]")
+    assert got == outcome
+    (_, _), (configured, detail) = _step_rows(r, "configure")
+    host = nova(r).host("compute2")
+    if outcome == "end":
+        assert configured == pytest.approx(deployed + configure_s) and configured <= update_start + timeout
+        assert host.enabled and host.service_up
+    else:
+        assert deployed + configure_s > update_start + timeout  # the case: the deploy fit, the whole did not
+        assert detail == "failed" and configured == pytest.approx(update_start + timeout)
+        assert not host.enabled and not host.service_up and len(host.vms) == 0
+        assert _step_rows(r, "schedulable") == [(configured, "skipped")]

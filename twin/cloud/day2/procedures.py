@@ -38,7 +38,7 @@ ADD_NODES = (
     Step("append_rows", "wait", "", "H-add"),
     Step("enrol", "enrol", "timing.register_s", "H-add"),
     Step("update_overcloud", "deploy", "timing.heat_stack_timeout_s (bound)", "H-add"),
-    Step("configure", "configure", "timing.overcloud_compute_configure_s", "H-add"),
+    Step("configure", "configure", "timing.overcloud_compute_configure_s (same stack update: same bound)", "H-add"),
     Step("schedulable", "schedulable", "timing.schedulable_after_s", "H-add"),
 )
 REMOVE_NODE = (

@@ -48,6 +48,7 @@ class Day2:
         self.last_backup: dict[str, float] = {}  # target -> snapshot time of the last good backup
         self.deleted: list[str] = []
         self._down_waiters: dict[str, list] = {}
+        self._stack_deadline = float("inf")  # the running stack update's timeout (deploy, then configure)
         self.compute = self._compute(world, sc.actions.compute, nodes, liveness)
 
     @staticmethod
@@ -186,6 +187,7 @@ class Day2:
     def deploy(self, name, action, node, step):
         """Deploy the enrolled nodes through Ironic, bounded by the Heat stack timeout."""
         yield from self._ironic_ready()
+        self._stack_deadline = self.world.now + self.timing.heat_stack_timeout_s
         procs = {n: self.world.process(t.deploy()) for n, t in self._tasks.items()}
         from twin.kernel.world import WaitTimeout
 
@@ -198,7 +200,16 @@ class Day2:
             raise StepFailed(f"deploy failed: {', '.join(bad)}: " + "; ".join(self._tasks[n].cause for n in bad))
 
     def configure(self, name, action, node, step):
-        yield self.world.timeout(self.timing.overcloud_compute_configure_s.sample(self.world.rng("day2", "configure")))
+        """The new nodes' configuration, the end of the same Heat stack update as their deploy:
+        the stack's timeout bounds both (Heat completes the stack when the software deployments
+        signal)."""
+        seconds = self.timing.overcloud_compute_configure_s.sample(self.world.rng("day2", "configure"))
+        left = self._stack_deadline - self.world.now
+        if seconds > left:
+            yield self.world.timeout(max(left, 0.0))
+            raise StepFailed(f"the stack update timed out after {self.timing.heat_stack_timeout_s:g} s "
+                             "(while configuring the new nodes)")
+        yield self.world.timeout(seconds)
 
     def schedulable(self, name, action, node, step):
         """After `schedulable_after_s`, the new compute nodes are Nova hosts."""
