@@ -95,7 +95,7 @@ class Operations:
             if p.monitoring.enabled else None
         if monitor is not None:  # repairs start from the notice (docs/operations.md)
             self.injector.repair_gate = monitor.repair_gate
-        return monitor, Day2(world, sc, self.nodes, liveness, targets, self.plane, monitor)
+        return monitor, Day2(world, sc, self.nodes, liveness, targets, self.plane, monitor, vsa=self.vsa)
 
     def _vsa(self, world, sc, liveness):
         """The StoreVirtual clusters of the VSA nodes (twin/cloud/vsa), where the world has the

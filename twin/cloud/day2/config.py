@@ -131,8 +131,8 @@ class Actions(SectionModel):
 #: The roles each procedure acts on (inventory role values).
 NODE_ROLES = {
     "replace_controller": ("OvercloudControl",),
-    "add_nodes": ("OvercloudCompute",),
-    "remove_nodes": ("OvercloudCompute",),
+    "add_nodes": ("OvercloudCompute", "OvercloudVSAStorage", "OvercloudVSAAOStorage"),
+    "remove_nodes": ("OvercloudCompute", "OvercloudVSAStorage", "OvercloudVSAAOStorage"),
 }
 
 

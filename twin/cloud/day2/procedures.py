@@ -40,8 +40,10 @@ ADD_NODES = (
     Step("update_overcloud", "deploy", "timing.heat_stack_timeout_s (bound)", "H-add"),
     Step("configure", "configure", "timing.overcloud_compute_configure_s (same stack update: same bound)", "H-add"),
     Step("schedulable", "schedulable", "timing.schedulable_after_s", "H-add"),
+    Step("join_storage_cluster", "join_storage", "vsa.resync_gbps (restripe flow)", "H-vsa"),
 )
 REMOVE_NODE = (
+    Step("drain_storage", "drain_storage", "vsa.resync_gbps (drain flow)", "H-vsa"),
     Step("disable_nova_compute", "nova_disable", "figures.nova_disable_s", "H-add"),
     Step("migrate_vms", "migrate_vms", "compute.live_migration_s per VM (no Nova state: figures.drain_s)", "H-add"),
     Step("delete_stack_resource", "stack_update", "figures.stack_update_s", "H-add"),

@@ -13,7 +13,9 @@ Rules:
 - With the Nova state (compute.py), remove_nodes disables the node's nova-compute and moves its
   VMs off through the Nova model (live migration; evacuation when the node is down), refused
   with the reason when capacity is short unless the action says `force`; add_nodes' compute
-  nodes become Nova hosts at their `schedulable` step.
+  nodes become Nova hosts at their `schedulable` step. VSA rows join their cluster (restripe)
+  and are drained before they leave (twin/cloud/vsa/membership.py); a step that does not apply
+  to a node's role (a VSA node's Nova steps, a compute node's storage steps) takes no time.
 - `when` conditions count from the notice time when monitoring is on (Monitor.noticed_at).
 - add_nodes' rows start as spares and removed nodes end so: powered off with nothing to boot (a
   repair's power-on leaves them down) until an action enrols and deploys them.
@@ -36,13 +38,13 @@ class StepFailed(Exception):
 
 
 class Day2:
-    def __init__(self, world, sc, nodes, liveness, targets, plane=None, monitor=None):
+    def __init__(self, world, sc, nodes, liveness, targets, plane=None, monitor=None, vsa=None):
         self.world, self.sc, self.lv, self.targets = world, sc, liveness, targets
         self.p = sc.actions
         self.f = self.p.figures
         self.timing = sc.timing
         self.nodes = {n.name: n for n in nodes}
-        self.plane, self.monitor = plane, monitor
+        self.plane, self.monitor, self.vsa = plane, monitor, vsa
         self.undercloud = next((n.name for n in nodes if n.role is Role.UNDERCLOUD), None)
         self.ended: dict[str, object] = {}
         self.last_backup: dict[str, float] = {}  # target -> snapshot time of the last good backup
@@ -73,6 +75,11 @@ class Day2:
             self.world.process(self._trigger(label, action))
         if self.compute is not None:
             self.compute.start(spares)
+        if self.vsa is not None:  # before the VSA model starts: spares are not members yet
+            from twin.cloud.vsa.membership import withhold
+
+            for node in sorted(spares, key=list(self.nodes).index):
+                withhold(self.vsa, node)
 
     def _trigger(self, label, action):
         world = self.world
@@ -219,7 +226,34 @@ class Day2:
                 if self.compute.has(n):
                     self.compute.admit(n, f"new compute host ({name})")
 
+    def join_storage(self, name, action, node, step):
+        """New VSA nodes join their clusters, which restripe onto them over the network."""
+        if self.vsa is None:
+            return None
+        from twin.cloud.vsa.membership import join
+
+        events = [e for e in (join(self.vsa, n) for n in action.nodes) if e is not None]
+        if events:
+            yield self.world.all_of(events)
+        return None
+
+    def drain_storage(self, name, action, node, step):
+        """A VSA node's data is moved off (its cluster restripes over the others), then it leaves."""
+        if self.vsa is None:
+            return None
+        from twin.cloud.vsa.membership import drain, drain_refusal
+
+        refusal = drain_refusal(self.vsa, node)
+        if refusal:
+            raise StepFailed(f"refused: {refusal}")
+        event = drain(self.vsa, node)
+        if event is not None:
+            yield event
+        return None
+
     def nova_disable(self, name, action, node, step):
+        if self.nodes[node].role is not Role.COMPUTE:
+            return None
         yield self.world.timeout(self.f.nova_disable_s)
         if self.compute is not None and self.compute.has(node):
             self.compute.disable(node, f"nova service-disable ({name})")
@@ -227,6 +261,8 @@ class Day2:
     def migrate_vms(self, name, action, node, step):
         """The node's VMs live-migrated (evacuated when it is down) through the Nova model; a
         removal refused with the reason when capacity is short (unless `force`)."""
+        if self.nodes[node].role is not Role.COMPUTE:
+            return None
         if self.compute is None or not self.compute.has(node):
             yield self.world.timeout(self.f.drain_s)
             return None
