@@ -15,7 +15,8 @@ Rules (docs/operations.md):
   out over the other n - 1 nodes.
 - Membership flows run on a ClusterResync of their own (up to `resync_gbps`, beside the
   cluster's rejoin/rebuild resyncs) and are recorded as VsaResync start/end; a failure during a
-  flow does not interrupt it (simplified).
+  flow does not interrupt it, and data written during a restripe is not owed by the new node
+  (simplified).
 - A relayout keeps which nodes hold a current copy (by name) and recomputes the raw space.
 """
 from __future__ import annotations
