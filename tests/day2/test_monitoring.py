@@ -115,5 +115,5 @@ def test_a_node_of_the_wrong_role_is_refused_before_the_run(tmp_path):
     p = subprocess.run([sys.executable, "-m", "twin.cli", "run", str(path), "--out", str(tmp_path / "out")],
                        capture_output=True, text=True, check=False, cwd=repo, env={"PYTHONPATH": str(repo), "PATH": "/usr/bin"})
     assert p.returncode != 0 and "Traceback" not in p.stderr
-    assert "actions.schedule[0].nodes[0]: remove_nodes acts on OvercloudCompute nodes" in p.stderr + p.stdout
+    assert "actions.schedule[0].nodes[0]: remove_nodes acts on OvercloudCompute or " in p.stderr + p.stdout
     assert not any((tmp_path / "out").glob("*"))  # nothing written

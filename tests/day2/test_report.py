@@ -36,3 +36,13 @@ def test_a_live_drill_with_actions_is_refused_located(tmp_path):
     loaded = load_scenario(path)
     problems = kind("operations").live_problems(loaded, loaded.scenario)
     assert len(problems) == 1 and "simulation only" in str(problems[0]) and str(problems[0]).startswith(f"{path}:")
+
+
+def test_a_refused_removal_says_capacity_short_in_the_report_and_the_digest(day2, tmp_path):
+    r = day2({"schedule": [{"do": "remove_nodes", "nodes": ["compute1"], "at_s": 100}],
+              "compute": {"vms_per_host": 30}}, duration_s=8000)
+    html = render_report(r.events, r.summary)
+    section = html[html.index('id="day2"'):]
+    assert "refused: capacity short: no other host has room for a m1.small" in section
+    text, _ = digest(r.summary, tmp_path)
+    assert "VMs moved off removed nodes 20, lost 0 (capacity short in 1 removal(s))" in text

@@ -13,6 +13,11 @@ Rules:
 - Every edge is recorded (FaultEdge) with the fault's label as cause: `start`; for a stochastic
   fault `repair` (a crew starts; value: how long it waited) and `repaired` (the crew is done and
   free; value: the repair time); `end` (the end steps are done: mains back, node powered on...).
+- A stochastic fault's repair is asked for when the failure is known: at once by default; when
+  the run has monitoring (twin/cloud/day2/monitoring.py), `repair_gate(nodes)` gives an event to
+  wait on first (the notice; None: nothing to wait for), recorded as FaultEdge `noticed` (value:
+  the wait). So an outage of the monitoring lengthens every outage it hides. Scheduled faults
+  keep their written `for_s`.
 """
 from __future__ import annotations
 
@@ -42,6 +47,7 @@ class FaultInjector:
         self.crews = CrewPool(world, operations.repair_crews)
         self.operator = Operator(world, self.nodes, timing, operations, targets, ironic_release)
         self.started = 0
+        self.repair_gate = None  # nodes -> a World event to wait on before asking for a repair, or None
 
     def applies(self, fault) -> bool:
         if fault.kind not in EFFECTS:
@@ -91,6 +97,7 @@ class FaultInjector:
         while True:
             yield world.timeout(fault.ttf.sample(rng))
             self._start(fault, unit)
+            yield from self._noticed(fault, unit)
             asked = world.now
             yield self.crews.acquire()
             world.record(FaultEdge(unit.name, "repair", fault.kind, unit.label, world.now - asked))
@@ -101,6 +108,14 @@ class FaultInjector:
                 self.crews.release()
             world.record(FaultEdge(unit.name, "repaired", fault.kind, unit.label, took))
             yield from self._end(fault, unit)
+
+    def _noticed(self, fault, unit: Unit):
+        gate = self.repair_gate(unit.nodes) if self.repair_gate is not None and unit.nodes else None
+        if gate is None:
+            return
+        failed = self.world.now
+        yield gate
+        self.world.record(FaultEdge(unit.name, "noticed", fault.kind, unit.label, self.world.now - failed))
 
     # --- start and end ----------------------------------------------------------------------
     def _start(self, fault, unit: Unit) -> None:

@@ -144,6 +144,7 @@ class HostChanged:
 class FaultEdge:
     """A fault on `target` (a node, a group, a partition's sides): `start`; `repair` (a crew
     begins; value: its wait) and `repaired` (value: the repair time) for stochastic faults;
+    `noticed` (monitoring saw it, the repair may be asked for; value: the wait);
     `operator_retry` (a repair step's BMC did not answer; detail: why); `end` (the end steps are
     done: mains back, node powered on...). `detail`: the kind; `cause`: the fault's label."""
 

@@ -95,7 +95,9 @@ class Operations:
         p = sc.actions
         monitor = Monitor(world, p.monitoring, liveness, [n.name for n in self.nodes]) \
             if p.monitoring.enabled else None
-        return monitor, Day2(world, sc, self.nodes, liveness, targets, self.plane, monitor)
+        if monitor is not None:  # repairs start from the notice (docs/operations.md)
+            self.injector.repair_gate = monitor.repair_gate
+        return monitor, Day2(world, sc, self.nodes, liveness, targets, self.plane, monitor, vsa=self.vsa)
 
     def _vsa(self, world, sc, liveness):
         """The StoreVirtual clusters of the VSA nodes (twin/cloud/vsa). Their resyncs run on the
@@ -279,6 +281,9 @@ def digest(summary: dict, out) -> tuple[str, int]:
                     f"{day2['backups_done']:.0f} backup(s); recovery point max {day2['recovery_point_max_s']:.0f} s; "
                     f"detection delay mean {day2['detection_delay_mean_s']:.0f} s, "
                     f"{day2['failures_unnoticed']:.0f} unnoticed; monitoring blind {day2['monitoring_blind_s']:.0f} s"
+                    + (f"; VMs moved off removed nodes {day2['vms_migrated']:.0f}, lost {day2['vms_lost']:.0f} "
+                       f"(capacity short in {day2['removals_short']:.0f} removal(s))"
+                       if day2.get("vms_migrated") or day2.get("removals_short") else "")
                     + (f"; rows deleted: {', '.join(summary['inventory_deleted'])}" if summary.get("inventory_deleted") else ""))
         text = "\n".join([*head, files])
     return text, 0

@@ -15,6 +15,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from twin.cloud.nova.flavors import M1_FLAVORS
 from twin.scenario.base import SectionModel
 
 PROCEDURES = ("replace_controller", "backup", "restore", "add_nodes", "remove_nodes", "rolling_update")
@@ -41,6 +42,8 @@ class Action(SectionModel):
     every_s: float | None = Field(None, gt=0, description="repeat an at_s action (e.g. 86400: nightly)")
     after: str | None = Field(None, description="start when the action with this label ends")
     when: When | None = None
+    force: bool = Field(False, description="remove_nodes: remove even when capacity is short (the VMs that "
+                        "cannot move are lost; default: the removal is refused with the reason)")
 
     @model_validator(mode="after")
     def _one_trigger(self):
@@ -53,6 +56,8 @@ class Action(SectionModel):
             raise ValueError(f"{self.do} needs a target ({', '.join(BACKUP_TARGETS)})")
         if self.do == "replace_controller" and len(self.nodes) != 1:
             raise ValueError("replace_controller replaces one controller: nodes: [controllerN]")
+        if self.force and self.do != "remove_nodes":
+            raise ValueError("force applies to remove_nodes only")
         if self.do in ("add_nodes", "remove_nodes") and not self.nodes:
             raise ValueError(f"{self.do} needs nodes")
         return self
@@ -67,6 +72,17 @@ class Monitoring(SectionModel):
     icinga_node: str = "undercloud"  # Helion runs Icinga on the undercloud [H-log]
     icinga_lost_noticed_s: float = Field(900.0, ge=0)  # *inferred*: Icinga's own host failing is seen
     #                                                     by the operator missing its UI (one on-call response)
+
+
+class Compute(SectionModel):
+    """The Nova state of an operations run (twin/cloud/day2/compute.py): the compute nodes as Nova
+    hosts, each running `vms_per_host` VMs of `flavor` at the start."""
+
+    enabled: bool = True
+    vms_per_host: int = Field(10, ge=0)  # *inferred*: a quarter of the 40 a host may run (room to drain a host)
+    max_vms_per_host: int = Field(40, ge=1)  # Helion: 40 VMs per compute node, KVM [H-faq] (docs/domain.md s1)
+    flavor: Literal[tuple(f.name for f in M1_FLAVORS)] = "m1.small"  # Nova's m1.* (docs/domain.md s7)
+    live_migration_s: float = Field(30.0, ge=0)  # *inferred*: one VM's memory (2 GiB) over 1 Gb/s plus setup
 
 
 class Figures(SectionModel):
@@ -90,10 +106,11 @@ class Figures(SectionModel):
 
 
 class Actions(SectionModel):
-    """Day-2 operations: `schedule` (the actions), `monitoring`, `figures`."""
+    """Day-2 operations: `schedule` (the actions), `monitoring`, `compute` (Nova), `figures`."""
 
     schedule: list[Action] = Field(default_factory=list)
     monitoring: Monitoring = Field(default_factory=Monitoring)
+    compute: Compute = Field(default_factory=Compute)
     figures: Figures = Field(default_factory=Figures)
 
     @model_validator(mode="after")
@@ -114,8 +131,8 @@ class Actions(SectionModel):
 #: The roles each procedure acts on (inventory role values).
 NODE_ROLES = {
     "replace_controller": ("OvercloudControl",),
-    "add_nodes": ("OvercloudCompute",),
-    "remove_nodes": ("OvercloudCompute",),
+    "add_nodes": ("OvercloudCompute", "OvercloudVSAStorage", "OvercloudVSAAOStorage"),
+    "remove_nodes": ("OvercloudCompute", "OvercloudVSAStorage", "OvercloudVSAAOStorage"),
 }
 
 

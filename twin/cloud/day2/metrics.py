@@ -7,6 +7,9 @@
     detection_delay_mean_s / _max_s         failure to notice (monitoring)
     failures_noticed, failures_unnoticed    node failures monitoring saw / that ended unseen
     monitoring_blind_s                      time Icinga was not seeing
+    vms_migrated                            VMs a removal moved off its node (live-migrated or evacuated)
+    vms_lost                                VMs a forced removal lost (capacity short)
+    removals_short                          removals that found capacity short (refused unless forced)
     update_cost_s_<service>                 a rolling update's unavailability of the service: the
                                             integral of (1 - level) over the updates' windows
 """
@@ -53,6 +56,13 @@ def day2_metrics(events, duration_s: float, services) -> dict[str, float]:
     out["recovery_point_max_s"] = float(points.max()) if len(points) else 0.0
     restores = actions[(actions.name == "restore") & (actions.detail == "end")].value.to_numpy(dtype=float)
     out["recovery_time_max_s"] = float(restores.max()) if len(restores) else 0.0
+
+    def _sum(prefix):
+        return float(actions[actions.name.str.startswith(prefix)].value.to_numpy(dtype=float).sum())
+
+    out["vms_migrated"] = _sum("vms_moved ")
+    out["vms_lost"] = _sum("vms_lost ")
+    out["removals_short"] = float(actions.name.str.startswith("capacity_short ").sum())
 
     monitor = events[events.kind == "monitor"]
     delays = monitor[monitor.name == "noticed"].value.to_numpy(dtype=float)

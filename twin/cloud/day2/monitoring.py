@@ -15,6 +15,10 @@ Rules:
   it first runs (check_mk's service discovery); a removed node is forgotten.
 - Event-driven: nothing polls; a pending notice waits for its check instant or for Icinga.
 - Every happening is a MonitorEvent; the metrics come from the log (metrics.py).
+- `repair_gate(nodes)` is what the fault injector's repairs wait on (twin/faults/injector.py):
+  an event that fires when the current failure of one of `nodes` is noticed, or when all of them
+  are back up unseen; None when monitoring sees none of them down (a service crash, a hung BMC,
+  a partition, a node it does not watch): such a repair does not wait.
 """
 from __future__ import annotations
 
@@ -37,6 +41,7 @@ class Monitor:
         self.icinga_down_since: float | None = None
         self.watched_from: dict[str, float | None] = {}
         self._discovering: dict[str, float] = {}
+        self._gates: list[tuple[object, dict[str, float]]] = []  # (event, {node: failed at}) pending
 
     # --- public -------------------------------------------------------------------------
     def start(self) -> None:
@@ -48,7 +53,9 @@ class Monitor:
     def forget(self, node: str) -> None:
         """Stop watching a node (removed from the cloud)."""
         self.watched_from[node] = None
-        self.down_since.pop(node, None)
+        failed = self.down_since.pop(node, None)
+        if failed is not None:
+            self._settle_gates(node, failed, None)
 
     def noticed_at(self, node: str, since: float) -> float | None:
         """When monitoring noticed the first failure of `node` that started at or after `since`
@@ -66,7 +73,41 @@ class Monitor:
             event = self._noticed_event[node] = self.world.event()
         return event
 
+    def repair_gate(self, nodes):
+        """An event the repair of a failure of `nodes` waits on (see the module's rules), or None."""
+        pending = {n: self.down_since[n] for n in nodes if n in self.down_since}
+        icinga = self.p.icinga_node
+        if icinga in nodes and self.icinga_down_since is not None:
+            pending[icinga] = self.icinga_down_since
+        if not pending:
+            return None
+        event = self.world.event()
+        for node, failed in pending.items():
+            for f, noticed in self.noticed.get(node, ()):
+                if f == failed:
+                    event.succeed(noticed)
+                    return event
+        self._gates.append((event, pending))
+        return event
+
     # --- internals ----------------------------------------------------------------------
+    def _settle_gates(self, node: str, failed: float, noticed: float | None) -> None:
+        """A failure of `node` was noticed (a time) or ended unseen (None): open the gates it holds."""
+        if not self._gates:
+            return
+        keep = []
+        for event, pending in self._gates:
+            if pending.get(node) == failed:
+                if noticed is not None:
+                    event.succeed(noticed)
+                    continue
+                del pending[node]
+                if not pending:
+                    event.succeed(None)
+                    continue
+            keep.append((event, pending))
+        self._gates = keep
+
     def _icinga_ok(self) -> bool:
         node = self.p.icinga_node
         return self.lv.up(node) and self.lv.running(node, "icinga")
@@ -90,6 +131,7 @@ class Monitor:
             failed, self.icinga_down_since = self.icinga_down_since, None
             if not any(f == failed for f, _ in self.noticed.get(icinga, ())):
                 self.world.record(MonitorEvent(icinga, "unnoticed", cause, now - failed))
+                self._settle_gates(icinga, failed, None)
         for node in self.nodes:
             up = self.lv.up(node)
             since = self.watched_from.get(node)
@@ -108,6 +150,7 @@ class Monitor:
                 failed = self.down_since.pop(node)
                 if not any(f == failed for f, _ in self.noticed.get(node, ())):
                     self.world.record(MonitorEvent(node, "unnoticed", cause, now - failed))
+                    self._settle_gates(node, failed, None)
 
     def _discover(self, node: str):
         yield self.world.timeout(self.p.discovery_s)
@@ -148,3 +191,4 @@ class Monitor:
         event = self._noticed_event.pop(node, None)
         if event is not None:
             event.succeed(now)
+        self._settle_gates(node, failed, now)

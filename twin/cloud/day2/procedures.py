@@ -38,12 +38,14 @@ ADD_NODES = (
     Step("append_rows", "wait", "", "H-add"),
     Step("enrol", "enrol", "timing.register_s", "H-add"),
     Step("update_overcloud", "deploy", "timing.heat_stack_timeout_s (bound)", "H-add"),
-    Step("configure", "configure", "timing.overcloud_compute_configure_s", "H-add"),
+    Step("configure", "configure", "timing.overcloud_compute_configure_s (same stack update: same bound)", "H-add"),
     Step("schedulable", "schedulable", "timing.schedulable_after_s", "H-add"),
+    Step("join_storage_cluster", "join_storage", "vsa.resync_gbps (restripe flow)", "H-vsa"),
 )
 REMOVE_NODE = (
-    Step("disable_nova_compute", "wait", "figures.nova_disable_s", "H-add"),
-    Step("migrate_vms", "wait", "figures.drain_s", "H-add"),
+    Step("drain_storage", "drain_storage", "vsa.resync_gbps (drain flow)", "H-vsa"),
+    Step("disable_nova_compute", "nova_disable", "figures.nova_disable_s", "H-add"),
+    Step("migrate_vms", "migrate_vms", "compute.live_migration_s per VM (no Nova state: figures.drain_s)", "H-add"),
     Step("delete_stack_resource", "stack_update", "figures.stack_update_s", "H-add"),
     Step("delete_ironic_node", "power_off_for_good", "figures.ironic_delete_s", "H-add"),
     Step("mark_deleted", "mark_deleted", "", "H-add"),

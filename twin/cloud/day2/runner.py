@@ -10,6 +10,12 @@ Rules:
   action (the rest is skipped). An action whose trigger never comes is not recorded.
 - The undercloud is unavailable during its backup and restore: its `ironic` and `icinga`
   services are stopped (no deployments, monitoring blind); steps needing Ironic wait for it.
+- With the Nova state (compute.py), remove_nodes disables the node's nova-compute and moves its
+  VMs off through the Nova model (live migration; evacuation when the node is down), refused
+  with the reason when capacity is short unless the action says `force`; add_nodes' compute
+  nodes become Nova hosts at their `schedulable` step. VSA rows join their cluster (restripe)
+  and are drained before they leave (twin/cloud/vsa/membership.py); a step that does not apply
+  to a node's role (a VSA node's Nova steps, a compute node's storage steps) takes no time.
 - `when` conditions count from the notice time when monitoring is on (Monitor.noticed_at).
 - add_nodes' rows start as spares and removed nodes end so: powered off with nothing to boot (a
   repair's power-on leaves them down) until an action enrols and deploys them.
@@ -32,28 +38,48 @@ class StepFailed(Exception):
 
 
 class Day2:
-    def __init__(self, world, sc, nodes, liveness, targets, plane=None, monitor=None):
+    def __init__(self, world, sc, nodes, liveness, targets, plane=None, monitor=None, vsa=None):
         self.world, self.sc, self.lv, self.targets = world, sc, liveness, targets
         self.p = sc.actions
         self.f = self.p.figures
         self.timing = sc.timing
         self.nodes = {n.name: n for n in nodes}
-        self.plane, self.monitor = plane, monitor
+        self.plane, self.monitor, self.vsa = plane, monitor, vsa
         self.undercloud = next((n.name for n in nodes if n.role is Role.UNDERCLOUD), None)
         self.ended: dict[str, object] = {}
         self.last_backup: dict[str, float] = {}  # target -> snapshot time of the last good backup
         self.deleted: list[str] = []
         self._down_waiters: dict[str, list] = {}
+        self._stack_deadline = float("inf")  # the running stack update's timeout (deploy, then configure)
+        self.compute = self._compute(world, sc.actions.compute, nodes, liveness)
+
+    @staticmethod
+    def _compute(world, params, nodes, liveness):
+        """The Nova state (twin/cloud/day2/compute.py), when enabled and the cloud has compute nodes."""
+        if not params.enabled or not any(n.role is Role.COMPUTE for n in nodes):
+            return None
+        from twin.cloud.day2.compute import Compute
+
+        return Compute(world, params, nodes, liveness)
 
     # --- triggers -------------------------------------------------------------------------
     def start(self) -> None:
         for label, action in self.p.labelled():
             self.ended[label] = self.world.event()
+        spares = set()
         for label, action in self.p.labelled():
             if action.do == "add_nodes":
                 for node in action.nodes:
                     self._out_of_service(node, f"spare: not yet deployed ({label})")
+                    spares.add(node)
             self.world.process(self._trigger(label, action))
+        if self.compute is not None:
+            self.compute.start(spares)
+        if self.vsa is not None:  # before the VSA model starts: spares are not members yet
+            from twin.cloud.vsa.membership import withhold
+
+            for node in sorted(spares, key=list(self.nodes).index):
+                withhold(self.vsa, node)
 
     def _trigger(self, label, action):
         world = self.world
@@ -168,6 +194,7 @@ class Day2:
     def deploy(self, name, action, node, step):
         """Deploy the enrolled nodes through Ironic, bounded by the Heat stack timeout."""
         yield from self._ironic_ready()
+        self._stack_deadline = self.world.now + self.timing.heat_stack_timeout_s
         procs = {n: self.world.process(t.deploy()) for n, t in self._tasks.items()}
         from twin.kernel.world import WaitTimeout
 
@@ -180,10 +207,77 @@ class Day2:
             raise StepFailed(f"deploy failed: {', '.join(bad)}: " + "; ".join(self._tasks[n].cause for n in bad))
 
     def configure(self, name, action, node, step):
-        yield self.world.timeout(self.timing.overcloud_compute_configure_s.sample(self.world.rng("day2", "configure")))
+        """The new nodes' configuration, the end of the same Heat stack update as their deploy:
+        the stack's timeout bounds both (Heat completes the stack when the software deployments
+        signal)."""
+        seconds = self.timing.overcloud_compute_configure_s.sample(self.world.rng("day2", "configure"))
+        left = self._stack_deadline - self.world.now
+        if seconds > left:
+            yield self.world.timeout(max(left, 0.0))
+            raise StepFailed(f"the stack update timed out after {self.timing.heat_stack_timeout_s:g} s "
+                             "(while configuring the new nodes)")
+        yield self.world.timeout(seconds)
 
     def schedulable(self, name, action, node, step):
+        """After `schedulable_after_s`, the new compute nodes are Nova hosts."""
         yield self.world.timeout(self.timing.schedulable_after_s)
+        if self.compute is not None:
+            for n in action.nodes:
+                if self.compute.has(n):
+                    self.compute.admit(n, f"new compute host ({name})")
+
+    def join_storage(self, name, action, node, step):
+        """New VSA nodes join their clusters, which restripe onto them over the network."""
+        if self.vsa is None:
+            return None
+        from twin.cloud.vsa.membership import join
+
+        events = [e for e in (join(self.vsa, n) for n in action.nodes) if e is not None]
+        if events:
+            yield self.world.all_of(events)
+        return None
+
+    def drain_storage(self, name, action, node, step):
+        """A VSA node's data is moved off (its cluster restripes over the others), then it leaves."""
+        if self.vsa is None:
+            return None
+        from twin.cloud.vsa.membership import drain, drain_refusal
+
+        refusal = drain_refusal(self.vsa, node)
+        if refusal:
+            raise StepFailed(f"refused: {refusal}")
+        event = drain(self.vsa, node)
+        if event is not None:
+            yield event
+        return None
+
+    def nova_disable(self, name, action, node, step):
+        if self.nodes[node].role is not Role.COMPUTE:
+            return None
+        yield self.world.timeout(self.f.nova_disable_s)
+        if self.compute is not None and self.compute.has(node):
+            self.compute.disable(node, f"nova service-disable ({name})")
+
+    def migrate_vms(self, name, action, node, step):
+        """The node's VMs live-migrated (evacuated when it is down) through the Nova model; a
+        removal refused with the reason when capacity is short (unless `force`)."""
+        if self.nodes[node].role is not Role.COMPUTE:
+            return None
+        if self.compute is None or not self.compute.has(node):
+            yield self.world.timeout(self.f.drain_s)
+            return None
+        moved, evacuated, lost, short = yield self.world.process(self.compute.move_off(node, action.force))
+        self.world.record(ActionStep(name, f"vms_moved {node}", "end", f"{moved} live-migrated, {evacuated} evacuated",
+                                     moved + evacuated))
+        if short:
+            self.world.record(ActionStep(name, f"capacity_short {node}", "end", short,
+                                         float(self.compute.vms_on(node) + lost)))
+        if lost:
+            self.world.record(ActionStep(name, f"vms_lost {node}", "end", short, lost))
+        if short and not action.force:
+            self.compute.enable(node)  # the operator gives the removal up: the node stays a host
+            raise StepFailed(f"refused: {short}")
+        return None
 
     def galera_sync(self, name, action, node, step):
         """Wait until the new member is synced in the primary component (its SST is done)."""
@@ -242,6 +336,8 @@ class Day2:
         yield self.world.timeout(self.f.ironic_delete_s)
         if self.monitor is not None:
             self.monitor.forget(node)
+        if self.compute is not None and self.compute.has(node):
+            self.compute.retire(node, f"removed ({name})")
         self._out_of_service(node, f"removed ({name})")
 
     def mark_deleted(self, name, action, node, step):

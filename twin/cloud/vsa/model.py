@@ -125,6 +125,10 @@ class Cluster:
         self.reason: dict[str, str] = {}
         self.data_state: dict[str, str] = {}
         self.resync = ClusterResync(link, p.resync_gbps * 1e9, nic_bps)
+        # day-2 membership changes (membership.py): spares not yet in, their flows, the planned space
+        self.withheld: tuple[str, ...] = ()
+        self.membership: ClusterResync | None = None
+        self.space: dict[str, float] | None = None
 
     # --- volumes (cinder.py adds and removes them) ---------------------------------------
     def add_volumes(self, level: str, count: int, size_bytes: float, provisioning: str, write_mib_s: float,
