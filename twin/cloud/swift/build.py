@@ -53,11 +53,15 @@ def build_ring(config: SwiftConfig, nodes, zones: dict[str, int], port: int, nam
     return builder
 
 
-def build_rings(config: SwiftConfig, nodes, failure_domains: dict[str, list[str]] | None = None) -> dict:
-    """{ring name: RingBuilder} for the Swift nodes among `nodes` (rings without nodes are left out)."""
+def build_rings(config: SwiftConfig, nodes, failure_domains: dict[str, list[str]] | None = None,
+                names=tuple(RING_LAYOUT)) -> dict:
+    """{ring name: RingBuilder} for the Swift nodes among `nodes` (rings without nodes are left out);
+    `names`: only these rings."""
     failure_domains = failure_domains or {}
     result = {}
     for name, (role, kind) in RING_LAYOUT.items():
+        if name not in names:
+            continue
         if name in config.builders:
             result[name] = rings.load_builder(config.builders[name])
             continue
