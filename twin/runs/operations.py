@@ -117,10 +117,10 @@ class Operations:
         link = getattr(world.hardware, "link", None)
         if link is None or not swift_nodes:
             return None
-        from twin.cloud.swift.build import build_rings
+        from twin.cloud.swift.build import shared_rings
         from twin.cloud.swift.model import OBJECT_RINGS, SwiftModel
 
-        builders = build_rings(sc.swift, self.nodes, sc.failure_domains, names=OBJECT_RINGS)
+        builders = shared_rings(sc.swift, self.nodes, sc.failure_domains, names=OBJECT_RINGS)
         if not builders:
             return None
         machines = world.hardware.machines

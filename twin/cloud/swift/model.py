@@ -21,7 +21,8 @@ Rules (docs/storage.md, "The proxy and replicator model"):
   primaries and the first handoffs swift's Ring names (up to 2 x replicas nodes in all).
 - The operator removes the devices of a failed disk `disk_remove_delay_s` after the failure
   (unless replaced by then), and those of a server down for `server_remove_delay_s` without a
-  break, then rebalances with swift's RingBuilder (seeded: same run, same ring); a removal that
+  break, then rebalances with swift's RingBuilder (seeded: same run, same ring; min_part_hours
+  counted in simulated hours since the run began, the ring being fresh then); a removal that
   would leave fewer devices than replicas is skipped (recorded). Slots that moved are empty
   until the replicator (replicator.py) fills them.
 - Every device state, level, partition count, replicator pass, ring change and device fill is
@@ -65,6 +66,7 @@ class RingState:
     def __init__(self, name: str, builder, fill: float, node_index: dict[str, int]):
         self.name = name
         self.builder = copy.deepcopy(builder)  # removals rebalance this copy, never the caller's
+        self.hours_credited = 0  # simulated hours given to swift's min_part_hours clock so far
         self.node_index = node_index
         self._load_table()
         per = bytes_per_replica(self.table, used_bytes(self.builder, fill=fill))
@@ -124,13 +126,24 @@ class RingState:
         return np.bincount(self.table[held], weights=np.broadcast_to(self.part_bytes, self.table.shape)[held],
                            minlength=self.n_ids + 1)[: self.n_ids + 1]
 
-    def remove(self, ids: list[int], seed: int) -> int:
+    def _simulated_hours(self, now: float) -> None:
+        """Make swift's min_part_hours bookkeeping (wall-clock hours since `_last_part_moves_epoch`)
+        see the simulated hours since the run began instead: the whole hours not yet credited, with
+        half an hour of margin so that the wall-clock instant of the call cannot change the count."""
+        import time
+
+        hours = int(now) // 3600 - self.hours_credited
+        self.hours_credited += hours
+        self.builder._last_part_moves_epoch = time.time() - hours * 3600 - 1800
+
+    def remove(self, ids: list[int], seed: int, now: float = 0.0) -> int:
         """Remove devices and rebalance (swift's); the partition replicas that moved (now empty)."""
         from twin.cloud.swift import verbs
 
         before = self.table
         for i in ids:
             self.builder.remove_dev(i)
+        self._simulated_hours(now)
         verbs.rebalance(self.builder, seed=seed, where=f"swift ({self.name} ring)")
         self.removed[ids] = True
         old_has, old_inflight = self.has, self.inflight
@@ -295,5 +308,5 @@ class SwiftModel(DeferredSettle):
                                   f"{self.cause}: fewer devices than replicas would be left"))
             return
         self._rebalances += 1
-        moved = ring.remove(ids, seed=self.p.seed + self._rebalances)
+        moved = ring.remove(ids, seed=self.p.seed + self._rebalances, now=self.world.now)
         self.record(SwiftRing(ring.name, "rebalance", names, moved, self.cause))
