@@ -151,3 +151,34 @@ def test_same_seed_same_swift_events():
     a, b = (simulate(sc, inventory, 7).events for _ in range(2))
     assert len(_rows(a, "swift_replication")) > 0
     assert a.equals(b)
+
+
+def test_a_disk_replaced_before_its_removal_is_refilled_in_place_with_what_it_held():
+    """swift1's disk fails and is replaced before the operator would remove it (1 h): its devices
+    come back empty and the replicator pushes back exactly the bytes they held at the start."""
+    faults = [{"kind": "disk_failure", "node": "swift1", "at_s": 500, "for_s": 600}]
+    result = simulate(*build(faults, duration_s=30000, swift=3, control=3), 1)
+    events = result.events
+    assert _rows(events, "swift_ring").empty  # never removed
+    fill = _rows(events, "swift_fill")
+    mine = fill[fill.subject.str.startswith("object/swift1/")]
+    held = mine[mine.time_s == 0].value.sum()
+    assert held > 0 and mine.groupby("subject").value.last().sum() == pytest.approx(held)
+    assert _rows(events, "swift_replication", "end").value.sum() == pytest.approx(held)
+    states = _rows(events, "swift_device")
+    assert list(states[states.subject == "object/swift1/sdb"].name) == ["serving", "failed", "away", "serving"]
+    assert _rows(events, "swift_parts", "under_replicated").value.iloc[-1] == 0
+    assert result.metrics["objects_lost"] == 0
+
+
+def test_the_report_has_a_swift_section_with_the_runs_metrics():
+    from twin.report.operations import render_operations_report
+
+    crash = [{"kind": "node_crash", "node": "swift0", "at_s": 1000, "for_s": 20000}]
+    sc, inventory = build(crash, duration_s=20000, swift=4, control=3)
+    result = simulate(_swift(sc, server_remove_delay_s=3600), inventory, 1)
+    html = render_operations_report(result.events, result.summary)
+    assert 'id="swift"' in html and 'id="swift-parts"' in html and 'id="swift-traffic"' in html
+    assert 'id="swift-fill"' in html and "Ring changes by the operator" in html
+    for key in ("replicated_gib", "time_to_full_redundancy_s_max"):
+        assert f"<td>{key}</td><td class=num>{result.summary['storage']['swift'][key]:,.6g}</td>" in html
