@@ -10,12 +10,15 @@ Rules (docs/storage.md, "The proxy and replicator model"):
   holds the partition's data), `lost` (no replica left anywhere). Every partition weighs the
   same (the md5 placement spreads objects uniformly) and has the same size: the ring's used bytes
   (`replication.fill` of each device's weight in GiB) spread over its partition replicas.
-- A device *answers* when its server is up, reachable from a proxy (a controller that is up; with
-  no controllers, from the clients' side) and its disk works, and it is in the ring. A disk
+- A device is *alive* when its server is up with a working NIC and disk and the device is in the
+  ring (the storage cluster's view: redundancy and replication); it *answers* when it is alive and
+  reachable from a proxy that is up (a controller; with none up or none at all, alive is enough). A disk
   failure (the node's `disk_ok` false) destroys the data of every device of the node; a
   replaced disk comes back empty (its slots are refilled by the replicator) unless the operator
   already removed its devices. A device whose IP is no node of the inventory (an operator's
   builder) always answers.
+- A partition is under-replicated when fewer of its primaries are alive and hold its data than it
+  has replicas (a lost partition is counted as lost, not under-replicated).
 - The proxy (proxy.py's paths, vectorised): a partition is readable when an answering primary
   holds its data; writable when the PUT reaches a quorum (n // 2 + 1) among its answering
   primaries and the first handoffs swift's Ring names (up to 2 x replicas nodes in all).
@@ -82,6 +85,8 @@ class RingState:
         self.levels: dict[str, float] = {}
         self.counts: dict[str, int] = {}
         self.fill_recorded = np.full(self.n_ids + 1, -1.0)
+        self.version = 0  # bumped whenever the table, `has`, `failed` or `removed` change
+        self.last_key = None
 
     def _load_table(self) -> None:
         b = self.builder
@@ -156,6 +161,7 @@ class RingState:
         self.has &= self.present
         self.inflight = np.zeros(self.table.shape, dtype=bool)
         self.inflight[:rows] = old_inflight[:rows] & same[:rows]
+        self.version += 1
         return int((self.present & ~same).sum())
 
 
@@ -174,7 +180,7 @@ class SwiftModel(DeferredSettle):
         self.down_since: dict[str, float] = {}
         self.settles = 0
         self._rebalances = 0
-        self.node_answers = np.ones(len(self.nodes), dtype=bool)
+        self.node_alive = self.node_answers = np.ones(len(self.nodes), dtype=bool)
         self.replicator = Replicator(self, link, nic_bps, self.p.replication, world.rng("swift", "replicator"))
 
     def record(self, event) -> None:
@@ -206,18 +212,18 @@ class SwiftModel(DeferredSettle):
         return "swift_storage_down"
 
     # --- the settle -----------------------------------------------------------------------------
-    def _node_answers(self) -> np.ndarray:
+    def _node_states(self) -> tuple[np.ndarray, np.ndarray]:
+        """(alive, answers) per Swift node: alive = up, its NIC works and its disk too (the storage
+        cluster's view: replication and redundancy); answers = alive and reachable from a proxy
+        that is up (the proxy's view: reads and writes; with no proxy up, alive)."""
         lv = self.liveness
+        alive = np.array([lv.client_reachable(n) and lv.disk_ok(n) for n in self.nodes], dtype=bool)
         proxies = [c for c in self.proxies if lv.up(c)]
-
-        def answers(n: str) -> bool:
-            if not (lv.up(n) and lv.disk_ok(n)):
-                return False
-            if not self.proxies:
-                return lv.client_reachable(n)
-            return any(lv.reachable(c, n) for c in proxies)
-
-        return np.array([answers(n) for n in self.nodes], dtype=bool)
+        if not proxies:
+            return alive, alive
+        answers = np.array([ok and any(lv.reachable(c, n) for c in proxies) for ok, n in zip(alive, self.nodes)],
+                           dtype=bool)
+        return alive, answers
 
     def _settle(self, _event=None) -> None:
         self._settle_pending = False
@@ -231,7 +237,7 @@ class SwiftModel(DeferredSettle):
                     self.at(self.p.replication.server_remove_delay_s, lambda n=n, t=now: self._server_gone(n, t))
             else:
                 self.down_since.pop(n, None)
-        self.node_answers = self._node_answers()
+        self.node_alive, self.node_answers = self._node_states()
         for ring in self.rings.values():
             self._disks(ring)
             self._update(ring)
@@ -247,19 +253,25 @@ class SwiftModel(DeferredSettle):
             if not ok and not ring.failed[i]:
                 ring.failed[i] = True
                 ring.has &= ring.table != i
+                ring.version += 1
                 self.at(self.p.replication.disk_remove_delay_s, lambda ring=ring, i=i: self._disk_gone(ring, i))
             elif ok and ring.failed[i]:
                 ring.failed[i] = False  # a new, empty disk in the same slot: the replicator refills it
+                ring.version += 1
 
     def _update(self, ring: RingState) -> None:
+        key = (self.node_alive.tobytes(), self.node_answers.tobytes(), ring.version)
+        if key == ring.last_key:
+            return  # nothing it depends on changed since the last settle
+        ring.last_key = key
         ans = ring.answers(self.node_answers)
+        alive = ring.answers(self.node_alive)
         held = ring.present & ring.has
         newly_lost = ~held.any(axis=0) & ring.present.any(axis=0) & ~ring.lost
         ring.lost |= newly_lost
-        serving = held & ans[ring.table]
-        readable = serving.any(axis=0)
+        readable = (held & ans[ring.table]).any(axis=0)
         writable = ring.writable(ans)
-        under = ~ring.lost & (serving.sum(axis=0) < ring.present.sum(axis=0))
+        under = ~ring.lost & ((held & alive[ring.table]).sum(axis=0) < ring.present.sum(axis=0))
         for path, share in (("read", float(readable.mean())), ("write", float(writable.mean()))):
             if ring.levels.get(path) != share:
                 ring.levels[path] = share
@@ -269,7 +281,7 @@ class SwiftModel(DeferredSettle):
                 ring.counts[what] = count
                 self.record(SwiftPartitions(ring.name, what, count, self.cause))
         for i, label in ring.labels.items():
-            state = REMOVED if ring.removed[i] else FAILED if ring.failed[i] else SERVING if ans[i] else AWAY
+            state = REMOVED if ring.removed[i] else FAILED if ring.failed[i] else SERVING if alive[i] else AWAY
             old = ring.state.get(i, "")
             if state != old:
                 ring.state[i] = state

@@ -2,9 +2,9 @@
 replicas as flows on the shared management network (twin/sim/network.py).
 
 Rules (docs/storage.md, "The proxy and replicator model"):
-- A slot (replica, partition) is *missing* when its device answers but does not hold the data
-  (a moved slot after a rebalance, a replaced disk), the partition is not lost and some answering
-  primary holds it. Its *source* is the first such primary in replica order (swift's every
+- A slot (replica, partition) is *missing* when its device is alive (model.py) but does not hold
+  the data (a moved slot after a rebalance, a replaced disk), the partition is not lost and some
+  alive primary holds it. Its *source* is the first such primary in replica order (swift's every
   holder pushes and rsync finds the others already in sync: one copy crosses the wire).
 - Each (ring, server) runs passes: a pass takes every missing slot it is the source of and
   whose target it reaches, pushes their bytes as `concurrency` equal flows (each capped by the
@@ -14,7 +14,7 @@ Rules (docs/storage.md, "The proxy and replicator model"):
 - An idle server's replicator wakes on its own phase (a per-server offset in [0, run_pause),
   from the run's "swift/replicator" random stream): its first pass after work appears starts at
   the next instant of its grid (phase + k x run_pause). Idle passes are not simulated.
-- A pass whose server stops answering is interrupted (the link returns what each flow moved);
+- A pass whose server stops being alive is interrupted (the link returns what each flow moved);
   its slots stay missing.
 Simplified: a pass's slots are done together at its end (not partition by partition).
 """
@@ -41,12 +41,13 @@ class Replicator:
         self.phase = {n: float(rng.uniform(0, params.run_pause_s)) for n in model.nodes}
         self.scheduled: set[tuple[str, str]] = set()
         self.running: dict[tuple[str, str], _Pass] = {}
+        self.last_key: dict[str, tuple] = {}
 
     # --- which slots miss data, and who pushes them ---------------------------------------------
     def sources(self, ring) -> tuple[np.ndarray, np.ndarray]:
         """(missing slots mask, source node index per partition, -1 = none)."""
-        ans = ring.answers(self.model.node_answers)
-        on = ans[ring.table] & ring.present
+        alive = ring.answers(self.model.node_alive)
+        on = alive[ring.table] & ring.present
         holder = on & ring.has
         missing = on & ~ring.has & ~ring.inflight & ~ring.lost[None, :]
         has_src = holder.any(axis=0)
@@ -61,9 +62,13 @@ class Replicator:
         m = self.model
         for key, run in list(self.running.items()):
             ring_name, node = key
-            if not m.node_answers[m.node_index[node]]:
+            if not m.node_alive[m.node_index[node]]:
                 self._interrupt(key, run, f"interrupted: {node} stopped answering ({m.cause})")
         for ring in m.rings.values():
+            key = (m.node_alive.tobytes(), ring.version, len(self.running), len(self.scheduled))
+            if self.last_key.get(ring.name) == key:
+                continue  # no change that could give a server new work
+            self.last_key[ring.name] = key
             missing, src_node = self.sources(ring)
             if not missing.any():
                 continue
@@ -90,10 +95,11 @@ class Replicator:
         ring_name, node = key
         ring = m.rings[ring_name]
         k = m.node_index[node]
-        if not m.node_answers[k]:
-            return  # woken again when it answers
+        if not m.node_alive[k]:
+            return  # woken again when it is alive
         missing, src_node = self.sources(ring)
         slots = missing & (src_node == k)[None, :]
+        mine = slots.copy()
         if slots.any():
             targets = ring.dev_node[ring.table[slots]]
             reach = {int(t): t < 0 or m.liveness.reachable(node, m.nodes[int(t)]) for t in np.unique(targets)}
@@ -102,7 +108,9 @@ class Replicator:
             slots = np.zeros_like(slots)
             slots[rows[ok], cols[ok]] = True
         if not slots.any():
-            return  # nothing this server can push now: idle until the model finds work again
+            if mine.any():  # work whose targets it cannot reach (a partition): it tries every pass
+                self._schedule(key, self.p.run_pause_s)
+            return  # nothing this server can push: idle until the model finds work again
         nbytes = float(np.broadcast_to(ring.part_bytes, slots.shape)[slots].sum())
         run = _Pass(ring, node, slots, ring.table[slots].copy(), nbytes)
         ring.inflight |= slots
@@ -127,11 +135,12 @@ class Replicator:
         ring = run.ring
         del self.running[key]
         ring.inflight &= ~run.slots
-        ans = ring.answers(m.node_answers)
+        ans = ring.answers(m.node_alive)
         rows, cols = np.nonzero(run.slots)
         now_devs = ring.table[rows, cols] if rows.size and rows.max() < ring.table.shape[0] else run.devs
         done = (now_devs == run.devs) & ans[run.devs]
         ring.has[rows[done], cols[done]] = True
+        ring.version += 1
         m.cause = f"replication pass of {run.node} done"
         m.record(SwiftReplication(ring.name, run.node, "end", int(done.sum()), run.nbytes, m.cause))
         self._schedule(key, self.p.run_pause_s)
