@@ -105,6 +105,10 @@ def test_a_swift_node_crash_leaves_partitions_under_replicated_until_it_is_back(
     assert m["time_to_full_redundancy_s_max"] == pytest.approx(back - 1000.0)
     assert m["redundancy_episodes"] == 1 and m["replicated_gib"] == 0 and m["objects_lost"] == 0
     assert m["availability_swift_read"] == 1.0 and m["availability_swift_write"] == 1.0
+    from twin.runs import digest
+
+    line = [x for x in digest(result.summary, Path("out"))[0].splitlines() if "object storage (Swift)" in x]
+    assert line and f"under-replicated partitions max {m['partitions_under_replicated_max']:.0f}" in line[0]
 
 
 def test_replication_after_a_server_loss_takes_its_bytes_over_the_links_bandwidth():
@@ -182,3 +186,29 @@ def test_the_report_has_a_swift_section_with_the_runs_metrics():
     assert 'id="swift-fill"' in html and "Ring changes by the operator" in html
     for key in ("replicated_gib", "time_to_full_redundancy_s_max"):
         assert f"<td>{key}</td><td class=num>{result.summary['storage']['swift'][key]:,.6g}</td>" in html
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(crashes=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 20000), st.integers(60, 20000)),
+                        min_size=1, max_size=4))
+def test_crashes_alone_never_lose_a_partition_and_the_cluster_heals(crashes):
+    """Whatever servers crash when and for how long (removals after 1 h included): no partition is
+    lost (a partition keeps a holder), and once every node is back and the replicator is done
+    nothing is under-replicated; a pass that ends pushed what it set out to, an interrupted one
+    at most that."""
+    faults = [{"kind": "node_crash", "node": f"swift{n}", "at_s": float(at), "for_s": float(span)}
+              for n, at, span in crashes]
+    sc, inventory = build(faults, duration_s=100000, swift=4, control=3)
+    result = simulate(_swift(sc, server_remove_delay_s=3600), inventory, 3)
+    events, m = result.events, result.metrics
+    assert m["objects_lost"] == 0
+    assert _rows(events, "swift_parts", "under_replicated").value.iloc[-1] == 0
+    started: dict[str, float] = {}
+    for subject, edge, value in zip(*(_rows(events, "swift_replication")[c] for c in ("subject", "name", "value"))):
+        if edge == "start":
+            started[subject] = value
+        elif edge == "end":
+            assert value == started.pop(subject)
+        else:
+            assert value <= started.pop(subject)
+    assert not started  # nothing still running at the end

@@ -93,7 +93,8 @@ class RingState:
         self.table = replica_table(b)
         self.present = self.table >= 0
         self.parts = self.table.shape[1]
-        self.n_ids = len(b.devs)
+        # device ids keep their slots: swift drops removed devices from the end of `devs`
+        self.n_ids = max(len(b.devs), getattr(self, "n_ids", 0))
         self.labels = {**getattr(self, "labels", {}),  # removed devices keep their label
                        **{d["id"]: f"{d['ip']}/{d['device']}" for d in b._iter_devs()}}
         self.dev_node = np.full(self.n_ids + 1, -1, dtype=np.int64)  # -1: no node of ours (always answers)
