@@ -13,7 +13,21 @@ The ring: 262,144 partitions, 3 replicas, 1,000 devices (10 zones x 20 servers x
 Columns: best-of-N seconds and the ratio to the numpy floor measured in the same run. The two
 analyses' figures are checked equal before timing.
 
-Usage: .venv/bin/python benchmarks/rings.py [--repeat N] [--cache DIR]
+Then "a simulated day of replication after a server loss in a 50-node cluster": `run: operations`
+on 50 Swift nodes (2 disks each, part power 12: 4,096 partitions x 3 replicas over 100 devices), 3
+controllers, swift0 crashing at 600 s and staying down, so the operator removes it after
+`server_remove_delay_s` and the other 49 servers' replicators push its replicas over the 10 Gbit/s
+management network. Rows:
+  ring build            swift's RingBuilder for the object ring (once per process: a sweep's
+                        replications share it, twin/cloud/swift/build.py shared_rings)
+  simulated day         the whole run with the ring already built (setup, the day, the summary
+                        from the log), its events and events per second
+  simpy floor           bare simpy processing as many timeouts as the run logged events, plus
+                        one process per replication flow (the least a discrete-event run of
+                        this many events can cost)
+Columns: best-of-N seconds, events, events/s, ratio to the floor measured in the same run.
+
+Usage: .venv/bin/python benchmarks/rings.py [--repeat N] [--cache DIR] [--only analyze|replication]
 """
 from __future__ import annotations
 
@@ -65,11 +79,67 @@ def best(repeat, fn):
     return min(times), result
 
 
+def replication_day(repeat: int) -> None:
+    import simpy
+
+    from twin.cloud.swift.build import build_ring, zones_for
+    from twin.inventory import generate_from_spec
+    from twin.runs import Scenario, simulate
+
+    sc = Scenario(name="swift-day", run="operations", inventory={"generate": {"swift": 50, "control": 3}},
+                  operations={"duration_s": 86400},
+                  faults=[{"kind": "node_crash", "node": "swift0", "at_s": 600, "for_s": 10 ** 6}],
+                  swift={"part_power": 12})
+    inventory = generate_from_spec(sc.inventory.generate.model_dump())
+    swift_nodes = [n for n in inventory.active if n.role.value == "OvercloudSwiftStorage"]
+
+    def ring():
+        return build_ring(sc.swift, swift_nodes, zones_for(swift_nodes, {}), 6000, "object")
+
+    t_ring, _ = best(repeat, ring)
+    simulate(sc, inventory, 1)  # builds the run's ring once (shared_rings): the rows below exclude it
+    t_day, result = best(repeat, lambda: simulate(sc, inventory, 1))
+    events = result.events
+    flows = int((events.kind == "swift_replication").sum())
+    n = len(events)
+
+    def floor():
+        env = simpy.Environment()
+
+        def ticks(k):
+            for _ in range(k):
+                yield env.timeout(1.0)
+
+        def flow():
+            yield env.timeout(5.0)
+
+        env.process(ticks(n))
+        for _ in range(flows):
+            env.process(flow())
+        env.run()
+
+    t_floor, _ = best(repeat, floor)
+    m = result.metrics
+    print(f"\n50 Swift nodes, 4,096 partitions x 3 replicas on 100 devices; swift0 lost at 600 s: "
+          f"{m['partitions_under_replicated_max']:,.0f} partitions under-replicated at most, "
+          f"{m['replicated_gib']:,.0f} GiB replicated, full redundancy after {m['time_to_full_redundancy_s_max']:,.0f} s; "
+          f"{flows:,} replicator pass events\n")
+    print(f"{'':<16}{'best s':>10}{'events':>10}{'events/s':>12}{'x floor':>10}")
+    print(f"{'ring build':<16}{t_ring:>10.4f}{'':>10}{'':>12}{'':>10}")
+    for name, t in (("simulated day", t_day), ("simpy floor", t_floor)):
+        print(f"{name:<16}{t:>10.4f}{n:>10,}{n / t:>12,.0f}{t / t_floor:>10.1f}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5, help="best of N (default 5)")
     ap.add_argument("--cache", type=Path, help="keep the built ring in this folder across runs")
+    ap.add_argument("--only", choices=("analyze", "replication"), help="run one of the two benchmarks")
     args = ap.parse_args()
+    if args.only != "analyze":
+        replication_day(max(1, args.repeat // 2))
+    if args.only == "replication":
+        return 0
     with tempfile.TemporaryDirectory(prefix="twin-bench-rings-") as tmp:
         folder = args.cache or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)

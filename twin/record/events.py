@@ -395,3 +395,99 @@ class PartitionsLost:
 
     def row(self):
         return ("partitions_lost", self.ring, "lost", self.device, "", float(self.count))
+
+# --- object storage: Swift in operations runs (twin/cloud/swift/model.py) -------------------
+
+@dataclass(frozen=True, slots=True)
+class SwiftDevice:
+    """A ring device's state: subject `ring/ip/device`, name serving | away (its server is down
+    or unreachable) | failed (its disk died: its data is gone) | removed (out of the ring);
+    `detail`: the previous state ("" at the start)."""
+
+    ring: str
+    device: str
+    state: str
+    previous: str
+    cause: str = ""
+
+    def row(self):
+        return ("swift_device", f"{self.ring}/{self.device}", self.state, self.previous, self.cause, NAN)
+
+
+@dataclass(frozen=True, slots=True)
+class SwiftLevel:
+    """The share of a ring's partitions (= of its objects) the proxy can read or write now:
+    subject the ring, name read | write, `detail`: the ring's partition count (its weight when
+    rings are combined), `value` the share (0..1)."""
+
+    ring: str
+    path: str
+    share: float
+    parts: int
+    cause: str = ""
+
+    def row(self):
+        return ("swift_level", self.ring, self.path, str(self.parts), self.cause, float(self.share))
+
+
+@dataclass(frozen=True, slots=True)
+class SwiftPartitions:
+    """A count of a ring's partitions changed: subject the ring, name under_replicated (fewer
+    of its primaries hold the data and answer than it has replicas) | lost (no replica left
+    anywhere), `value` how many."""
+
+    ring: str
+    what: str
+    count: int
+    cause: str = ""
+
+    def row(self):
+        return ("swift_parts", self.ring, self.what, "", self.cause, float(self.count))
+
+
+@dataclass(frozen=True, slots=True)
+class SwiftReplication:
+    """A server's replicator pass that pushes missing replicas over the management network:
+    subject `ring/node`, name start | end | interrupted, `detail`: how many partition replicas,
+    `value`: bytes to push (start) or pushed (end, interrupted)."""
+
+    ring: str
+    node: str
+    edge: str
+    replicas: int
+    nbytes: float
+    cause: str = ""
+
+    def row(self):
+        return ("swift_replication", f"{self.ring}/{self.node}", self.edge, str(self.replicas), self.cause,
+                float(self.nbytes))
+
+
+@dataclass(frozen=True, slots=True)
+class SwiftRing:
+    """The operator changed a ring: subject the ring, name rebalance (devices removed, swift's
+    rebalance) | removal_skipped (too few devices would be left), `detail`: the devices,
+    `value`: partition replicas that moved."""
+
+    ring: str
+    action: str
+    devices: str
+    moved: int
+    cause: str = ""
+
+    def row(self):
+        return ("swift_ring", self.ring, self.action, self.devices, self.cause, float(self.moved))
+
+
+@dataclass(frozen=True, slots=True)
+class SwiftFill:
+    """Bytes of current replicas a device holds (at the start and when it changes): subject
+    `ring/ip/device`, `value` the bytes."""
+
+    ring: str
+    device: str
+    nbytes: float
+    cause: str = ""
+
+    def row(self):
+        return ("swift_fill", f"{self.ring}/{self.device}", "fill", "", self.cause, float(self.nbytes))

@@ -8,7 +8,8 @@ service, a bar per outage coloured by why requests failed, its cause on hover), 
 requests (successes and errors per time bucket) when clients ran, then tables: outages with
 their causes and error counts, VIP moves with takeover times, faults, components (Galera, the
 singletons, the undercloud, the seed, compute hosts), requests with latency percentiles; then,
-when the log has VSA events, block storage per cluster (twin/report/vsa.py) and the day-2 actions.
+when the log has VSA events, block storage per cluster (twin/report/vsa.py), with Swift events,
+object storage (twin/report/swift.py), and the day-2 actions.
 
 Rules (as twin/report/html.py): self-contained (plotly.js inlined once, no network), every text
 from the inputs html-escaped, nothing shown beyond the log and the summary, the same inputs give
@@ -24,6 +25,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from twin.report.capacity import CSS
+from twin.report.swift import render_swift_section, swift_nav
 from twin.report.vsa import render_vsa_section, vsa_nav
 from twin.timefmt import hms
 
@@ -99,6 +101,7 @@ def render_operations_report(events: pd.DataFrame, summary: dict) -> str:
         first = False
     levels, timeline, requests = charts
     vsa, first = render_vsa_section(events, duration, scale, unit, _table, first)
+    swift, first = render_swift_section(events, duration, scale, unit, _table, first)
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -106,7 +109,7 @@ def render_operations_report(events: pd.DataFrame, summary: dict) -> str:
         _header(summary, o, duration),
         '<nav><a href="#availability">Availability over time</a><a href="#outages">Outages</a>'
         '<a href="#requests-section">Requests</a><a href="#vip">VIP</a><a href="#faults">Faults</a>'
-        f'<a href="#components">Components</a>{vsa_nav(events)}</nav>',
+        f'<a href="#components">Components</a>{vsa_nav(events)}{swift_nav(events)}</nav>',
         '<h2 id="availability">Availability over time</h2>'
         '<p class="note">Each service\'s level is the share of client addresses whose request would succeed at '
         'that moment (HAProxy pins each address to one backend); availability is its time average, exact from '
@@ -120,7 +123,7 @@ def render_operations_report(events: pd.DataFrame, summary: dict) -> str:
         requests or '<p class="note">No sampled clients in this run (operations.clients): availability comes '
                     'from the service levels alone.</p>',
         _request_table(o),
-        _vip(o), _faults(events), _components(o), vsa, _day2(events, summary),
+        _vip(o), _faults(events), _components(o), vsa, swift, _day2(events, summary),
         "</body></html>",
     ]
     return "\n".join(p for p in parts if p) + "\n"

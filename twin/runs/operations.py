@@ -75,7 +75,9 @@ class Operations:
         ops = sc.operations
         controllers = [n.name for n in self.nodes if n.role is Role.CONTROL]
         swift = [n.name for n in self.nodes if n.role in SWIFT_ROLES]
-        self.plane = ControlPlane(world, sc.ha, liveness, controllers, swift, ops.probe_sources) \
+        self.swift = self._swift(world, sc, liveness, swift, controllers)
+        self.plane = ControlPlane(world, sc.ha, liveness, controllers, swift, ops.probe_sources,
+                                  swift_refusal=self.swift.refusal if self.swift is not None else None) \
             if controllers else None
         self.injector = FaultInjector(world, sc.faults, self.nodes, sc.failure_domains, targets, sc.timing, ops,
                                       sc.ironic_release)
@@ -114,6 +116,23 @@ class Operations:
         return VsaModel(world, sc.storage.vsa, self.nodes, liveness, link,
                         nic_bps=(lambda n: machines[n].nic_bps() if n in machines else math.inf) if machines else None)
 
+    def _swift(self, world, sc, liveness, swift_nodes, controllers):
+        """Swift's object rings (built from `swift:` once per run, or the operator's builders) and
+        their proxy and replicator model (twin/cloud/swift/model.py), where the world has the shared
+        management network replication runs on (a simulated world, today)."""
+        link = getattr(world.hardware, "link", None)
+        if link is None or not swift_nodes:
+            return None
+        from twin.cloud.swift.build import shared_rings
+        from twin.cloud.swift.model import OBJECT_RINGS, SwiftModel
+
+        builders = shared_rings(sc.swift, self.nodes, sc.failure_domains, names=OBJECT_RINGS)
+        if not builders:
+            return None
+        machines = world.hardware.machines
+        return SwiftModel(world, sc.swift, builders, swift_nodes, liveness, link, proxies=controllers,
+                          nic_bps=lambda n: machines[n].nic_bps() if n in machines else None)
+
     def start(self) -> None:
         world = self.world
         world.record(RunMark("start", "operations"))
@@ -128,6 +147,8 @@ class Operations:
             self.day2.start()  # first: spares are off before monitoring looks
         if self.monitor is not None:
             self.monitor.start()
+        if self.swift is not None:
+            self.swift.start()
         if self.vsa is not None:
             self.vsa.start()
             workload = self.vsa.p.workload
@@ -164,6 +185,10 @@ def operate(world, sc, nodes, liveness, targets, seed: int, backend: str, progre
         from twin.cloud.vsa.metrics import vsa_metrics
 
         summary["storage"] = {"vsa": vsa_metrics(events, duration)}
+    if run.swift is not None:
+        from twin.cloud.swift.metrics import swift_metrics
+
+        summary.setdefault("storage", {})["swift"] = swift_metrics(events, duration)
     if run.day2 is not None:
         from twin.cloud.day2.metrics import day2_metrics, deleted_rows
 
@@ -235,9 +260,10 @@ def live(sc, inventory, seed: int, backend: str = "lab", lab_dir=None, boot_bind
 
 
 def metrics(summary: dict) -> dict[str, float]:
-    """The HA plane's metrics (twin/cloud/ha/summary.py), the VSA clusters' (twin/cloud/vsa) and
-    the day-2 operations' (twin/cloud/day2/metrics.py)."""
-    return {**operations_metrics(summary), **(summary.get("storage") or {}).get("vsa", {}),
+    """The HA plane's metrics (twin/cloud/ha/summary.py), the VSA clusters' (twin/cloud/vsa), Swift's
+    (twin/cloud/swift/metrics.py) and the day-2 operations' (twin/cloud/day2/metrics.py)."""
+    storage = summary.get("storage") or {}
+    return {**operations_metrics(summary), **storage.get("vsa", {}), **storage.get("swift", {}),
             **(summary.get("day2") or {})}
 
 
@@ -273,6 +299,16 @@ def digest(summary: dict, out) -> tuple[str, int]:
             f"{c} {100 * vsa[f'availability_vsa_{c}']:.4f}% online, {vsa[f'degraded_s_vsa_{c}']:.0f} s degraded, "
             f"{vsa[f'volumes_lost_vsa_{c}']} volumes lost" for c in clusters)
             + f"; {vsa['quorum_losses']} quorum loss(es), {vsa['resyncs']} resync(s) moving {vsa['resync_gib']:.1f} GiB")
+        text = "\n".join([*head, files])
+    swift = (summary.get("storage") or {}).get("swift")
+    if swift:
+        *head, files = text.split("\n")
+        head.append(f"  object storage (Swift): read {100 * swift['availability_swift_read']:.4f}%, "
+                    f"write {100 * swift['availability_swift_write']:.4f}%; "
+                    f"under-replicated partitions max {swift['partitions_under_replicated_max']:.0f}, "
+                    f"full redundancy again after {swift['time_to_full_redundancy_s_mean']:.0f} s mean / "
+                    f"{swift['time_to_full_redundancy_s_max']:.0f} s max; {swift['replicated_gib']:.1f} GiB "
+                    f"replicated; {swift['objects_lost']:.0f} partition(s) lost")
         text = "\n".join([*head, files])
     day2 = summary.get("day2")
     if day2:

@@ -15,7 +15,10 @@ Rules:
   (`balance source`: the client address picks it), that backend really answering, then each of
   the service's needs: the DB (HAProxy's MySQL listener on the same node sends every query to the
   first MySQL server its checks believe up; Galera decides whether it may commit), RPC (the
-  backend's RabbitMQ client, the queue's master), the cinder-volume singleton, Swift storage.
+  backend's RabbitMQ client, the queue's master), the cinder-volume singleton, Swift storage
+  (`swift_refusal(backend)`, given by the run from the Swift model: some ring device it reaches
+  answers; without it, some Swift node is reachable). The share of objects readable or writable
+  is the Swift model's own level (twin/cloud/swift), not the plane's.
   The first failing step is the request's error (REASONS: its words and its latency kind).
 - HAProxy checks per (HAProxy node, backend node): the API check passes while the backend is up
   and reachable; the MySQL check (clustercheck) while its Galera member is synced in a primary
@@ -56,7 +59,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "rpc_reconnecting": ("the RPC client is reconnecting to RabbitMQ", "service"),
     "rpc_queue_master": ("the RPC queue's master is down and not yet declared down (net_ticktime)", "rpc_timeout"),
     "cinder_volume_down": ("cinder-volume (singleton) is down", "service"),
-    "swift_storage_down": ("no Swift storage node is reachable", "service"),
+    "swift_storage_down": ("no Swift storage device is reachable", "service"),
 }
 
 API, MYSQL = "api", "mysql"
@@ -64,10 +67,11 @@ API, MYSQL = "api", "mysql"
 
 class ControlPlane(DeferredSettle):
     def __init__(self, world, params, liveness, controllers: list[str], swift_nodes: list[str] = (),
-                 probe_sources: int = 12):
+                 probe_sources: int = 12, swift_refusal=None):
         self.world, self.p, self.liveness = world, params, liveness
         self.controllers = list(controllers)
         self.swift_nodes = list(swift_nodes)
+        self.swift_refusal = swift_refusal  # backend -> reason ("" = Swift storage answers); None: any node
         self.services = dict(params.services)
         self.probe_sources = probe_sources
         self.cause = "start"
@@ -258,6 +262,8 @@ class ControlPlane(DeferredSettle):
             return self._db(backend, entry)
         if need == "cinder_volume":
             return self.singletons.refusal("cinder_volume", backend)
+        if self.swift_refusal is not None:
+            return self.swift_refusal(backend)
         return "" if any(self.liveness.reachable(backend, s) for s in self.swift_nodes) else "swift_storage_down"
 
     def client_route(self, service: str, source: int) -> tuple[str, str]:

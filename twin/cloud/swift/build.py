@@ -53,11 +53,15 @@ def build_ring(config: SwiftConfig, nodes, zones: dict[str, int], port: int, nam
     return builder
 
 
-def build_rings(config: SwiftConfig, nodes, failure_domains: dict[str, list[str]] | None = None) -> dict:
-    """{ring name: RingBuilder} for the Swift nodes among `nodes` (rings without nodes are left out)."""
+def build_rings(config: SwiftConfig, nodes, failure_domains: dict[str, list[str]] | None = None,
+                names=tuple(RING_LAYOUT)) -> dict:
+    """{ring name: RingBuilder} for the Swift nodes among `nodes` (rings without nodes are left out);
+    `names`: only these rings."""
     failure_domains = failure_domains or {}
     result = {}
     for name, (role, kind) in RING_LAYOUT.items():
+        if name not in names:
+            continue
         if name in config.builders:
             result[name] = rings.load_builder(config.builders[name])
             continue
@@ -71,3 +75,32 @@ def build_rings(config: SwiftConfig, nodes, failure_domains: dict[str, list[str]
                                       f"({len(holders)} node(s) x {len(config.disks)} disk(s))")])
         result[name] = build_ring(config, holders, zones_for(holders, failure_domains), config.ports[kind], name)
     return result
+
+
+_CACHE: dict = {}
+CACHE_SIZE = 4  # rings kept for runs of the same scenario (a sweep's replications)
+
+
+def _file_stamp(path) -> tuple:
+    try:
+        st = path.stat()
+        return str(path), st.st_mtime_ns, st.st_size
+    except OSError:
+        return str(path), None, None  # load_builder reports it
+
+
+def shared_rings(config: SwiftConfig, nodes, failure_domains: dict[str, list[str]] | None = None,
+                 names=tuple(RING_LAYOUT)) -> dict:
+    """build_rings, remembered for the same config, Swift nodes, failure domains and builder files
+    (a sweep's replications build a ring once). Callers must not change the builders they get
+    (twin/cloud/swift/model.py works on its own copy)."""
+    swift_roles = {role for role, _ in RING_LAYOUT.values()}
+    key = (config.model_dump_json(exclude={"replication"}),
+           tuple((n.name, n.role.value) for n in nodes if n.role in swift_roles and not getattr(n, "deleted", False)),
+           tuple(sorted((d, tuple(m)) for d, m in (failure_domains or {}).items())), tuple(names),
+           tuple(_file_stamp(p) for _, p in sorted(config.builders.items())))
+    if key not in _CACHE:
+        if len(_CACHE) >= CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = build_rings(config, nodes, failure_domains, names)
+    return _CACHE[key]

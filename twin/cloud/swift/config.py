@@ -35,6 +35,24 @@ DEFAULT_DISKS = [DiskSpec(device="sdb", size_gib=931), DiskSpec(device="sdc", si
 RING_NAMES = ("account", "container", "object", "object-1")
 
 
+class Replication(SectionModel):
+    """Swift's object-replicator and the operator's handling of failures in operations runs
+    (twin/cloud/swift/model.py, docs/storage.md "The proxy and replicator model")."""
+
+    # swift's object-server.conf [object-replicator] defaults in the 2014 releases (docs/domain.md, "Swift")
+    run_pause_s: float = Field(30.0, gt=0, description="seconds each server's replicator sleeps between passes; "
+                                                       "swift: run_pause = 30")
+    concurrency: int = Field(1, ge=1, le=64, description="parallel pushes per server pass; swift: concurrency = 1")
+    # *inferred* from swift's admin guide (docs/domain.md, "Swift"): an unmounted failed drive is removed
+    # from the ring so its replicas are made elsewhere; a server that only needs a reboot is waited for
+    disk_remove_delay_s: float = Field(3600.0, ge=0, description="seconds from a disk failure until the operator "
+                                                                 "removes its devices from the ring (*inferred*)")
+    server_remove_delay_s: float = Field(14400.0, ge=0, description="seconds a down server is waited for before "
+                                                                    "the operator removes its devices (*inferred*)")
+    fill: float = Field(0.5, ge=0, le=1, description="fraction of every device's size in use (the bytes "
+                                                     "replication moves); *inferred*, as `twin ring analyze`")
+
+
 class SwiftConfig(SectionModel):
     # Helion's recommendation for Swift rings (docs/domain.md, "Swift")
     replicas: float = Field(3.0, ge=1, description="replicas per partition (may be fractional); Helion: 3")
@@ -52,6 +70,9 @@ class SwiftConfig(SectionModel):
         default_factory=dict, description="the operator's builder files to load instead of building a ring: "
         "{account|container|object|object-1: FILE}")
     seed: int = Field(0, ge=0, description="seed of the rings' first rebalance (determinism)")
+    replication: Replication = Field(default_factory=Replication,
+                                     description="the object-replicator and the operator's ring removals "
+                                                 "(operations runs)")
 
     @field_validator("builders")
     @classmethod

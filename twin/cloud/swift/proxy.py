@@ -8,7 +8,8 @@ to handoffs during an outage are not tracked). A PUT walks primaries then handof
 primaries, and succeeds with a quorum of them, n // 2 + 1 (Juno's `quorum_size`). Primaries and
 handoffs come from swift's own `Ring` (`get_part_nodes`, `get_more_nodes`), built in memory from
 the builder; a partition's availability weighs every partition equally (objects are spread
-uniformly by the hash). Not yet wired into operations runs.
+uniformly by the hash). Operations runs use the same rules vectorised over the replica table
+(twin/cloud/swift/model.py); `availability` here is the partition-by-partition reference.
 """
 from __future__ import annotations
 
