@@ -44,6 +44,7 @@ class Day2:
         self.last_backup: dict[str, float] = {}  # target -> snapshot time of the last good backup
         self.deleted: list[str] = []
         self._down_waiters: dict[str, list] = {}
+        self._tasks: dict[str, dict] = {}  # action name -> {node: NodeTask} from its enrol step
 
     # --- triggers -------------------------------------------------------------------------
     def start(self) -> None:
@@ -158,17 +159,20 @@ class Day2:
         for n in action.nodes:
             self.targets.power_restore(n, f"new hardware in place ({name})")
             self.targets.disk_replace(n, f"new hardware in place ({name})")
-        self._tasks = {n: NodeTask(self.world, self.nodes[n], self.timing, "undercloud") for n in action.nodes}
-        procs = [self.world.process(t.enroll()) for t in self._tasks.values()]
+        self.nodes.update(getattr(self.targets, "replaced", {}))  # live: a spare is another machine
+        tasks = self._tasks[name] = {n: NodeTask(self.world, self.nodes[n], self.timing, "undercloud")
+                                     for n in action.nodes}  # per action: two may overlap
+        procs = [self.world.process(t.enroll()) for t in tasks.values()]
         results = yield self.world.all_of(procs)
-        bad = [n for n, p in zip(self._tasks, procs) if not results[p]]
+        bad = [n for n, p in zip(tasks, procs) if not results[p]]
         if bad:
-            raise StepFailed(f"enrolment failed: {', '.join(bad)}: " + "; ".join(self._tasks[n].cause for n in bad))
+            raise StepFailed(f"enrolment failed: {', '.join(bad)}: " + "; ".join(tasks[n].cause for n in bad))
 
     def deploy(self, name, action, node, step):
         """Deploy the enrolled nodes through Ironic, bounded by the Heat stack timeout."""
         yield from self._ironic_ready()
-        procs = {n: self.world.process(t.deploy()) for n, t in self._tasks.items()}
+        tasks = self._tasks[name]
+        procs = {n: self.world.process(t.deploy()) for n, t in tasks.items()}
         from twin.kernel.world import WaitTimeout
 
         try:
@@ -177,7 +181,7 @@ class Day2:
             raise StepFailed(f"the stack update timed out after {self.timing.heat_stack_timeout_s:g} s") from None
         bad = [n for n, p in procs.items() if not p.value]
         if bad:
-            raise StepFailed(f"deploy failed: {', '.join(bad)}: " + "; ".join(self._tasks[n].cause for n in bad))
+            raise StepFailed(f"deploy failed: {', '.join(bad)}: " + "; ".join(tasks[n].cause for n in bad))
 
     def configure(self, name, action, node, step):
         yield self.world.timeout(self.timing.overcloud_compute_configure_s.sample(self.world.rng("day2", "configure")))
