@@ -253,7 +253,12 @@ def live(sc, inventory, seed: int, backend: str = "lab", lab_dir=None, boot_bind
         off = bring_up.run(until=bring_up.process(power_on_all(bring_up, shelved, sc.timing, "off")))
     down = [n for n, ok in up.items() if not ok] + [n for n, ok in off.items() if not ok]
     if down:
-        raise TwinError(f"could not power {', '.join(down)} on (or a spare off) through their BMCs before the drill")
+        calls = bring_up.recorder.frame()
+        calls = calls[(calls.kind == "bmc") & calls.subject.isin(down)]
+        why = "; ".join(f"{n}: {c.name.iloc[-1]} {c.detail.iloc[-1]}" for n in down
+                        if len(c := calls[calls.subject == n]))
+        raise TwinError(f"could not power {', '.join(down)} {'off' if set(down) <= set(off) else 'on'} through "
+                        f"their BMCs before the drill" + (f" (last BMC calls: {why})" if why else ""))
 
     world = make_live_world(seed, Recorder(), hardware)
     with world.env:
