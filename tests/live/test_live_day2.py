@@ -151,3 +151,21 @@ def test_compare_shows_the_simulated_and_the_live_steps(live_run, tmp_path):
     assert "day-2 steps (the same in both runs)" in text and "replace  deploy_new_node" in text
     metrics = {r["metric"] for r in cmp["metrics"]}
     assert {"actions_done", "actions_failed"} <= metrics
+
+
+def test_the_retired_guests_leave_the_lab_and_its_inventory(live_run):
+    """The flow's last step: `twin lab shrink` of the guests the run lists in live_retired."""
+    import json
+
+    from test_live_lab import guests
+
+    result, lab, nodes = live_run
+    retired = result.summary["live_retired"]
+    assert sorted(retired) == sorted([nodes[4].name, nodes[2].name])  # compute0's guest, controller1's old one
+    removed = lab.shrink(retired)
+    assert sorted(removed["guests"]) == sorted(retired) and not set(retired) & set(guests())
+    rows = json.loads((lab.dir / "instackenv.json").read_text())["nodes"]
+    assert [r["name"] for r in rows] == [n.name for n in nodes if n.name not in retired]
+    # the spare now stands where controller1 was: a control row of the lab's inventory
+    spare = result.summary["live_nodes"]["controller1"]
+    assert {r["name"]: r["capabilities"] for r in rows}[spare] == "profile:control"
