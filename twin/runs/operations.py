@@ -10,6 +10,11 @@ Rules:
   for the simulated cloud runs on the lab unchanged; the summary keeps the map (`live_nodes`).
   Before the clock starts, every node is powered on in a world of its own; the drill's t = 0 is
   when they all are. Fault kinds the BMCs cannot apply are refused before the run, located.
+- Day-2 actions run in both worlds through the same Day2 (twin/cloud/day2); live only
+  add_nodes, remove_nodes and replace_controller (`LIVE_ACTIONS`; the rest refused, located).
+  add_nodes' rows start powered off, and a replace's `spare:` row is no node of the cloud until
+  it replaces its controller (live: the spare guest is deployed under the controller's name;
+  simulated: the controller's own row gets the new hardware).
 - At t = 0 every node is deployed and running and the control plane is in its steady state (the
   highest-priority controller holds the VIP, Galera is primary with every member synced).
 - Nodes go by their Helion names (undercloud, controller0, ...) whatever the inventory calls

@@ -13,6 +13,8 @@ Rules:
 - `when` conditions count from the notice time when monitoring is on (Monitor.noticed_at).
 - add_nodes' rows start as spares and removed nodes end so: powered off with nothing to boot (a
   repair's power-on leaves them down) until an action enrols and deploys them.
+- New hardware may be another machine: a live world's targets swap a replaced controller onto
+  its spare (real_backends/ops.py `BmcTargets.replaced`), which the enrol step takes in.
 """
 from __future__ import annotations
 
