@@ -14,7 +14,14 @@ import signal
 import sys
 
 from real_backends.lab import owners
-from real_backends.lab.lab import BMC_PROTOCOLS, DEFAULT_BMC_PORT, ROLE_BY_PROFILE, Declared, Lab, LabError
+from real_backends.lab.lab import (
+    BMC_PROTOCOLS,
+    DEFAULT_BMC_PORT,
+    ROLE_BY_PROFILE,
+    Declared,
+    Lab,
+    LabError,
+)
 from twin.errors import TwinError
 from twin.outformat import add_format_argument, render
 

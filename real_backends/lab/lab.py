@@ -669,8 +669,6 @@ class Lab:
         guest names (twin-<lab>-<i>). Every other node keeps its name, MAC, BMC port and role
         (roles are frozen first). Returns what was removed; instackenv.json and lab.json are
         rewritten without the removed rows."""
-        import libvirt
-
         state = self._running_state("shrink")
         entries = state["nodes"]
         if isinstance(which, int):
@@ -697,6 +695,8 @@ class Lab:
                  if any(str(self._bmc_config(e["index"])) in _proc_cmdline(pid) for e in leaving)]
         removed["bmc_processes"] = self._stop_pids(pids)
         conn = self._connect()
+        import libvirt  # importable: _connect checked
+
         try:
             for entry in leaving:
                 try:

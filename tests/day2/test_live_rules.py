@@ -4,8 +4,8 @@ refused, located), and the `spare:` of a replace_controller: checked against the
 tests/live/test_live_day2.py."""
 import yaml
 
-from twin.runs import kind, load_scenario, simulate
 from twin.inventory import generate_from_spec
+from twin.runs import kind, load_scenario, simulate
 
 
 def loaded_with(tmp_path, schedule, compute=2):

@@ -100,7 +100,7 @@ def test_every_action_runs_its_documented_steps_live(live_run):
 
 
 def test_the_added_node_was_really_pxe_deployed_then_removed_for_good(live_run):
-    result, lab, nodes = live_run
+    result, _, nodes = live_run
     ev = result.events
     guest = result.summary["live_nodes"]["compute0"]
     assert guest == nodes[4].name
@@ -117,7 +117,7 @@ def test_the_added_node_was_really_pxe_deployed_then_removed_for_good(live_run):
 
 
 def test_the_controller_is_replaced_by_the_spare_guest(live_run):
-    result, lab, nodes = live_run
+    result, _, nodes = live_run
     ev = result.events
     old, spare = nodes[2].name, nodes[-1].name  # controller1's guest, the spare grown for it
     assert result.summary["live_replaced"] == {"controller1": {"old": old, "new": spare}}
@@ -140,7 +140,7 @@ def test_compare_shows_the_simulated_and_the_live_steps(live_run, tmp_path):
     from twin.runs import write_outputs
     from twin.runs.operations import simulate
 
-    result, lab, nodes = live_run
+    result, _, nodes = live_run
     sim = simulate(scenario(nodes[-1].name), SimpleNamespace(active=nodes), 1)
     write_outputs(sim, tmp_path / "sim")
     write_outputs(result, tmp_path / "live")

@@ -44,7 +44,7 @@ def test_grow_adds_a_guest_with_its_bmc_and_shrink_removes_them(fresh_lab, ipmit
     assert inv[0]["name"] == first["name"] and inv[0]["mac"] == first["mac"] and inv[0]["pm_port"] == first["pm_port"]
     # roles are frozen: the first row keeps its installer-order role, the new one is compute
     assert [r["capabilities"] for r in inv] == ["profile:undercloud", "profile:compute"]
-    inventory, problems = read_instackenv(lab.dir / "instackenv.json")
+    inventory, _ = read_instackenv(lab.dir / "instackenv.json")
     assert [(n.name, n.role.value) for n in inventory.nodes] == [(f"twin-{lab.name}-0", "Undercloud"),
                                                                   (new, "OvercloudCompute")]
     assert [n.role.value for n in lab.nodes()] == ["Undercloud", "OvercloudCompute"]

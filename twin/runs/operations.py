@@ -333,11 +333,11 @@ def _spare_problems(actions, helion: dict) -> list:
             continue
         loc, spare = ("actions", "schedule", i, "spare"), to_helion.get(action.spare)
         if spare is None:
-            problems.append((loc, f"no inventory row named '{action.spare}' (a spare is a row of the inventory, "
-                                  "on the lab a guest grown for it: twin lab grow --role control)"))
+            problems.append((loc, (f"no inventory row named '{action.spare}' (a spare is a row of the inventory, "
+                                   "on the lab a guest grown for it: twin lab grow)")))
         elif spare in acted_on:
-            problems.append((loc, f"'{action.spare}' is a node the actions act on; a spare is a row kept out "
-                                  "of the cloud"))
+            problems.append((loc, (f"'{action.spare}' is a node the actions act on; a spare is a row kept out "
+                                   "of the cloud")))
         elif spare in seen:
             problems.append((loc, f"'{action.spare}' is already the spare of another replace_controller"))
         seen.add(spare)
