@@ -17,6 +17,11 @@ Rules of this file:
   commands during a power transition (`twin lab up --bmc-busy S`); each refusal is a log line.
 - virtualbmc reads its configuration from VIRTUALBMC_CONFIG; the lab points it (and HOME) at the
   lab directory so that labs never share state with each other or with ~/.vbmc.
+- pyghmi 1.6's BMC server dies when a sessionless packet (a client's retransmitted session
+  set-up, seen under load) lands in an open server session's queue: `Session.process_pktqueue`
+  calls `sessionless_data`, which only the server has (AttributeError, the process ends and the
+  node's BMC is gone). `_survive_sessionless_packets` gives the session that method, handing
+  the packet to its server, as the server's own queue does.
 """
 from __future__ import annotations
 
@@ -28,6 +33,15 @@ import time
 
 #: IPMI completion code "node busy" (IPMI 2.0 table 5-2), what virtualbmc answers when libvirt fails.
 NODE_BUSY = 0xC0
+
+
+def _survive_sessionless_packets() -> None:
+    """See the module docstring (pyghmi 1.6.19: ServerSession lacks sessionless_data)."""
+    from pyghmi.ipmi.private import serversession
+
+    if not hasattr(serversession.ServerSession, "sessionless_data"):
+        serversession.ServerSession.sessionless_data = \
+            lambda session, data, sockaddr: session.bmc.sessionless_data(data, sockaddr)
 
 
 def main(argv: list[str]) -> int:
@@ -42,6 +56,8 @@ def main(argv: list[str]) -> int:
         return 2
 
     from virtualbmc.vbmc import VirtualBMC
+
+    _survive_sessionless_packets()
 
     busy_s = float(conf.get("busy_s", 0))
 

@@ -1,4 +1,4 @@
-"""`twin lab up|status|down`: the lab's command line.
+"""`twin lab up|status|grow|shrink|down`: the lab's command line.
 
 Rules: `register(subparsers)` adds the `lab` command to the twin's argparse subparsers and sets
 `func(args)` to a handler returning an exit code (0 ok, 1 a TwinError, printed as one line without a
@@ -14,7 +14,14 @@ import signal
 import sys
 
 from real_backends.lab import owners
-from real_backends.lab.lab import BMC_PROTOCOLS, DEFAULT_BMC_PORT, Declared, Lab
+from real_backends.lab.lab import (
+    BMC_PROTOCOLS,
+    DEFAULT_BMC_PORT,
+    ROLE_BY_PROFILE,
+    Declared,
+    Lab,
+    LabError,
+)
 from twin.errors import TwinError
 from twin.outformat import add_format_argument, render
 
@@ -23,7 +30,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     lab = subparsers.add_parser("lab", help="a virtual bare-metal lab: libvirt guests + virtual BMCs on 127.0.0.1",
                                 description="Make, show or remove a virtual bare-metal lab (QEMU/TCG guests that "
                                             "PXE-boot through user-mode networking, one virtualbmc per guest).")
-    sub = lab.add_subparsers(dest="lab_command", metavar="{up,status,down}")
+    sub = lab.add_subparsers(dest="lab_command", metavar="{up,status,grow,shrink,down}")
     sub.required = True
 
     up = sub.add_parser("up", help="define the guests, start their BMCs, write instackenv.json (idempotent)")
@@ -48,6 +55,23 @@ def register(subparsers) -> argparse.ArgumentParser:
     st.add_argument("--name", default="lab")
     add_format_argument(st, json_alias=True)
     st.set_defaults(func=functools.partial(run, _status))
+
+    grow = sub.add_parser("grow", help="add guests and their BMCs to a lab; rewrite its instackenv.json")
+    grow.add_argument("--name", default="lab")
+    grow.add_argument("--nodes", type=int, required=True, help="how many guests to add")
+    grow.add_argument("--role", default=None, choices=sorted(ROLE_BY_PROFILE),
+                      help="the new rows' TripleO profile in instackenv.json (capabilities: profile:<role>); "
+                           "freezes every row's role (default: the installer's order)")
+    grow.add_argument("--bmc-port", type=int, default=DEFAULT_BMC_PORT,
+                      help=f"first UDP port for the new virtual BMCs (default {DEFAULT_BMC_PORT})")
+    add_format_argument(grow, json_alias=True)
+    grow.set_defaults(func=functools.partial(run, _grow))
+
+    shrink = sub.add_parser("shrink", help="remove guests and their BMCs from a lab; rewrite its instackenv.json")
+    shrink.add_argument("--name", default="lab")
+    shrink.add_argument("--nodes", required=True, metavar="NAMES|N",
+                        help="guest names (twin-<lab>-<i>, comma-separated) or a count (the newest guests)")
+    shrink.set_defaults(func=functools.partial(run, _shrink))
 
     down = sub.add_parser("down", help="remove every guest, BMC process and file of the lab")
     down.add_argument("--name", default="lab")
@@ -93,6 +117,30 @@ def _status(args) -> int:
     status = Lab(args.name).status()
     _print_status(status, args.format)
     return 0 if status["exists"] else 1
+
+
+def _grow(args) -> int:
+    lab = Lab(args.name)
+    status = lab.grow(args.nodes, role=args.role, bmc_port=args.bmc_port)
+    _print_status(status, args.format)
+    if args.format == "table":
+        print(f"  inventory: {lab.dir / 'instackenv.json'} (mode 0600, holds the BMC password)")
+    return 0
+
+
+def _shrink(args) -> int:
+    text = args.nodes.strip()
+    if text.isdigit():
+        which: int | list[str] = int(text)
+    else:
+        which = [w.strip() for w in text.split(",") if w.strip()]
+        if not which:
+            raise LabError("--nodes: give guest names (twin-<lab>-<i>, comma-separated) or a count")
+    lab = Lab(args.name)
+    removed = lab.shrink(which)
+    print(f"lab {args.name}: removed {len(removed['guests'])} guests ({', '.join(removed['guests']) or '-'}), "
+          f"{len(removed['bmc_processes'])} BMC processes; inventory: {lab.dir / 'instackenv.json'}")
+    return 0
 
 
 def _down(args) -> int:

@@ -14,8 +14,9 @@ Rules of this file:
   created, so `down` can remove every guest, BMC process, port and file even after `up` crashed
   half-way; `down` also sweeps for guests and BMC processes of the lab that the state missed.
 - `up` is idempotent: running it again on a lab converges on the same lab (same names, MACs,
-  ports and password), recreating whatever is missing. Growing a lab adds nodes; shrinking one is
-  refused (take it down first).
+  ports and password), recreating whatever is missing. `up` with more nodes, or `grow`, adds
+  nodes; `up` with fewer is refused: `shrink` removes named guests (or the newest) with their
+  BMCs. Guests keep their index (name, MAC) for the lab's life; a removed index is not reused.
 - Secrets: the BMC password is generated per lab and is written only to files of mode 0600
   (secrets.json, bmc/<i>.json, redfish/htpasswd as a bcrypt hash, instackenv.json); it never
   appears in output, logs or errors.
@@ -50,7 +51,7 @@ from pydantic import SecretStr
 
 from twin.errors import TwinError
 from twin.fileio import atomic_write
-from twin.inventory.model import Bmc, Hardware, Node, PowerKind, Role
+from twin.inventory.model import PROFILE, Bmc, Hardware, Node, PowerKind, Role
 
 from real_backends.lab import redfishd
 
@@ -67,6 +68,8 @@ NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,23}$")
 BMC_READY_TIMEOUT_S = 20.0
 #: Installer order for rows without a role (docs/domain.md s2): what `nodes()` assigns.
 ROLE_ORDER = [Role.UNDERCLOUD, Role.CONTROL, Role.CONTROL, Role.CONTROL, Role.SWIFT, Role.SWIFT]
+#: TripleO profile (instackenv.json "capabilities": "profile:<p>") -> role: what `grow --role` takes.
+ROLE_BY_PROFILE = {profile: role for role, profile in PROFILE.items()}
 
 
 class LabError(TwinError):
@@ -281,12 +284,13 @@ class Lab:
             self._secrets()
             self._reserve_boot_port(boot_port)
             _crash_point("state")
-            for i in range(nodes):
+            indices = self._indices(nodes)
+            for i in indices:
                 self._ensure_guest(conn, i)
             if self.protocol == "redfish":
                 self._ensure_redfish(conn)
             else:
-                for i in range(nodes):
+                for i in indices:
                     self._ensure_bmc(i, bmc_port)
             self._write_outputs()
             _crash_point("done")
@@ -387,11 +391,11 @@ class Lab:
     def _ensure_guest(self, conn, index: int) -> None:
         import libvirt
 
-        nodes = self._state["nodes"]
         name = self.domain_name(index)
-        if index >= len(nodes):
-            nodes.append({"index": index, "domain": name, "mac": self.mac(index)})
-        entry = nodes[index]
+        entry = self._entry(index)
+        if entry is None:
+            entry = {"index": index, "domain": name, "mac": self.mac(index)}
+            self._state["nodes"].append(entry)
         try:
             dom = conn.lookupByName(name)
         except libvirt.libvirtError:
@@ -428,7 +432,7 @@ class Lab:
         return self.dir / "bmc"
 
     def _ensure_bmc(self, index: int, base_port: int) -> None:
-        entry = self._state["nodes"][index]
+        entry = self._entry(index)
         if self._bmc_alive(entry.get("pid")):
             return
         _, other_labs = self._ports_of_other_labs()
@@ -566,7 +570,8 @@ class Lab:
         d = self._state["declared"]
         rows = [{"name": n["domain"], **self._pm_fields(n), "pm_user": secret["user"],
                  "pm_password": secret["password"], "mac": [n["mac"]],
-                 "cpu": d["cpus"], "memory": d["memory_mib"], "disk": d["disk_gib"], "arch": "x86_64"}
+                 "cpu": d["cpus"], "memory": d["memory_mib"], "disk": d["disk_gib"], "arch": "x86_64",
+                 **({"capabilities": f"profile:{n['role']}"} if n.get("role") else {})}
                 for n in self._state["nodes"]]
         inst = self.dir / "instackenv.json"
         self._track_file(inst)
@@ -597,6 +602,128 @@ class Lab:
             return f"http://127.0.0.1:{port}/redfish/v1/Systems/{n.get('uuid')}" if port else "-"
         return f"127.0.0.1:{n['bmc_port']}" if n.get("bmc_port") else "-"
 
+    # --- grow and shrink a running lab ------------------------------------------------------
+    def _entry(self, index: int) -> dict | None:
+        """The state's node entry of guest `index` (entries keep their index when others leave)."""
+        return next((n for n in self._state.get("nodes", []) if n["index"] == index), None)
+
+    def _indices(self, count: int) -> list[int]:
+        """`count` guest indices: the lab's own (in order), then new ones after the highest."""
+        have = [n["index"] for n in self._state.get("nodes", [])][:count]
+        nxt = max(max(have, default=-1) + 1, self._state.get("next_index", 0))
+        return have + list(range(nxt, nxt + count - len(have)))
+
+    def _running_state(self, verb: str) -> dict:
+        state = self._load()
+        if not state or not state.get("nodes"):
+            raise LabError(f"lab {self.name}: not found, or it has no nodes (make it with 'twin lab up'); "
+                           f"nothing to {verb}")
+        return state
+
+    def _freeze_roles(self) -> None:
+        """Write each node's role into the state (its installer-order role where none was given),
+        so that adding a node of another role or removing one never shifts the others' roles
+        (instackenv.json then carries every row's `capabilities: profile:<role>`)."""
+        for i, n in enumerate(self._state["nodes"]):
+            if not n.get("role"):
+                n["role"] = PROFILE[ROLE_ORDER[i] if i < len(ROLE_ORDER) else Role.COMPUTE]
+        self._save()
+
+    def grow(self, nodes: int, *, role: str | None = None, bmc_port: int = DEFAULT_BMC_PORT) -> dict:
+        """Add `nodes` guests and their BMCs to an existing lab (as `up` makes them: state first,
+        then the guest, then its BMC), rewrite instackenv.json and lab.json; returns `status()`.
+        `role`: a TripleO profile (compute, control, ...) the new rows declare in instackenv.json;
+        giving one freezes every row's role (`_freeze_roles`). New guests get indices after the
+        highest the lab has, so names and MACs are never reused within a lab."""
+        from real_backends.lab import owners
+
+        owners.reap_stale()
+        state = self._running_state("grow")
+        if role is not None and role not in ROLE_BY_PROFILE:
+            raise LabError(f"--role {role}: use one of {', '.join(ROLE_BY_PROFILE)}")
+        have = len(state["nodes"])
+        if not 1 <= nodes <= 250 - have:
+            raise LabError(f"--nodes {nodes}: lab {self.name} has {have} nodes; it can grow by 1..{250 - have}")
+        conn = self._connect()
+        try:
+            if role is not None:
+                self._freeze_roles()
+            new = self._indices(have + nodes)[have:]
+            for i in new:
+                self._ensure_guest(conn, i)
+                if role is not None or any(n.get("role") for n in state["nodes"]):
+                    self._entry(i)["role"] = role or PROFILE[Role.COMPUTE]
+                    self._save()
+            if self.protocol == "redfish":
+                self._ensure_redfish(conn)
+            else:
+                for i in new:
+                    self._ensure_bmc(i, bmc_port)
+            self._write_outputs()
+        finally:
+            conn.close()
+        return self.status()
+
+    def shrink(self, which: int | list[str]) -> dict:
+        """Remove guests and their BMCs from a lab: `which` is a count (the newest guests) or
+        guest names (twin-<lab>-<i>). Every other node keeps its name, MAC, BMC port and role
+        (roles are frozen first). Returns what was removed; instackenv.json and lab.json are
+        rewritten without the removed rows."""
+        state = self._running_state("shrink")
+        entries = state["nodes"]
+        if isinstance(which, int):
+            if not 1 <= which < len(entries):
+                raise LabError(f"--nodes {which}: lab {self.name} has {len(entries)} nodes; shrink by "
+                               f"1..{len(entries) - 1} (or take it down)")
+            leaving = entries[-which:]
+        else:
+            by_name = {n["domain"]: n for n in entries}
+            unknown = [w for w in which if w not in by_name]
+            if unknown:
+                raise LabError(f"--nodes: lab {self.name} has no node {', '.join(unknown)} "
+                               f"(its nodes: {', '.join(by_name)})")
+            leaving = [by_name[w] for w in dict.fromkeys(which)]
+            if len(leaving) == len(entries):
+                raise LabError(f"--nodes: that is every node of lab {self.name}; take it down instead")
+        self._freeze_roles()
+        removed = {"guests": [], "bmc_processes": []}
+        for entry in leaving:
+            entry["guest"] = "removing"
+        self._save()  # BEFORE anything goes: a crash here leaves what `down` sweeps anyway
+        pids = [e["pid"] for e in leaving if self._bmc_alive(e.get("pid"))]
+        pids += [pid for pid in self._stray_bmc_pids()
+                 if any(str(self._bmc_config(e["index"])) in _proc_cmdline(pid) for e in leaving)]
+        removed["bmc_processes"] = self._stop_pids(pids)
+        conn = self._connect()
+        import libvirt  # importable: _connect checked
+
+        try:
+            for entry in leaving:
+                try:
+                    dom = conn.lookupByName(entry["domain"])
+                except libvirt.libvirtError:
+                    dom = None
+                if dom is not None and self._lab_of(dom) == self.name:  # never touch a foreign domain
+                    if dom.isActive():
+                        dom.destroy()
+                    dom.undefine()
+                    removed["guests"].append(entry["domain"])
+            gone = {id(e) for e in leaving}
+            state["next_index"] = max([state.get("next_index", 0)] + [n["index"] + 1 for n in entries])
+            state["nodes"] = [n for n in entries if id(n) not in gone]
+            for entry in leaving:
+                for path in (self._bmc_config(entry["index"]), self.dir / "logs" / f"bmc-{entry['index']}.log"):
+                    path.unlink(missing_ok=True)
+                    if str(path) in state.get("files", []):
+                        state["files"].remove(str(path))
+            self._save()
+            if self.protocol == "redfish":
+                self._ensure_redfish(conn)  # its allowed instances are the remaining guests
+        finally:
+            conn.close()
+        self._write_outputs()
+        return removed
+
     # --- what the lab is ----------------------------------------------------------------
     def nodes(self) -> list[Node]:
         """The lab's nodes as the twin sees them (roles in the installer's order)."""
@@ -607,7 +734,7 @@ class Lab:
         d = Declared(**state.get("declared", {}))
         result = []
         for i, n in enumerate(state["nodes"]):
-            role = ROLE_ORDER[i] if i < len(ROLE_ORDER) else Role.COMPUTE
+            role = ROLE_BY_PROFILE[n["role"]] if n.get("role") else ROLE_ORDER[i] if i < len(ROLE_ORDER) else Role.COMPUTE
             if self.protocol == "redfish":
                 bmc = Bmc(kind=PowerKind.REDFISH, address="127.0.0.1", user=secret["user"],
                           password=SecretStr(secret["password"]), port=int(state["redfish"]["port"]),

@@ -44,7 +44,7 @@ def render(result: dict) -> str:
              f"{'metric':<34}{'A':>16}{'B':>16}{'B - A':>16}"]
     for r in result["metrics"]:
         lines.append(f"{r['metric']:<34}{_fmt(r['a']):>16}{_fmt(r['b']):>16}{_fmt(r['difference'], sign=True):>16}")
-    if "_text" in result:
+    if result.get("_text"):
         lines += ["", result["_text"]]
     return "\n".join(lines)
 

@@ -10,6 +10,11 @@ Rules:
   for the simulated cloud runs on the lab unchanged; the summary keeps the map (`live_nodes`).
   Before the clock starts, every node is powered on in a world of its own; the drill's t = 0 is
   when they all are. Fault kinds the BMCs cannot apply are refused before the run, located.
+- Day-2 actions run in both worlds through the same Day2 (twin/cloud/day2); live only
+  add_nodes, remove_nodes and replace_controller (`LIVE_ACTIONS`; the rest refused, located).
+  add_nodes' rows start powered off, and a replace's `spare:` row is no node of the cloud until
+  it replaces its controller (live: the spare guest is deployed under the controller's name;
+  simulated: the controller's own row gets the new hardware).
 - At t = 0 every node is deployed and running and the control plane is in its steady state (the
   highest-priority controller holds the VIP, Galera is primary with every member synced).
 - Nodes go by their Helion names (undercloud, controller0, ...) whatever the inventory calls
@@ -56,9 +61,32 @@ def _helion_named(sc, nodes):
     return sc, nodes, names
 
 
+def _cloud(sc, inventory_nodes):
+    """(scenario, the cloud's nodes, {Helion name: inventory name}, {controller: spare Node}):
+    the Helion-named nodes without the spare rows of replace_controller actions (`spare:`, by
+    inventory or Helion name), which stay out of the cloud until they replace their controller."""
+    sc, nodes, names = _helion_named(sc, inventory_nodes)
+    wanted = {}
+    if sc.actions is not None:
+        helion = {inventory: h for h, inventory in names.items()}
+        wanted = {a.nodes[0]: helion.get(a.spare, a.spare) for _, a in sc.actions.labelled() if a.spare}
+    by_name = {n.name: n for n in nodes}
+    spares = {dead: by_name[s] for dead, s in wanted.items() if s in by_name}
+    return sc, [n for n in nodes if n.name not in set(wanted.values())], names, spares
+
+
+def _spares_at_start(sc) -> set[str]:
+    """Rows that are not running at t = 0: add_nodes' new rows (the spares come off the list)."""
+    if sc.actions is None:
+        return set()
+    return {n for _, a in sc.actions.labelled() if a.do == "add_nodes" for n in a.nodes}
+
+
 def simulate(sc, inventory, seed: int, progress: bool = False) -> RunResult:
-    """Run the scenario's operations in the simulated world; a RunResult."""
-    sc, nodes, _ = _helion_named(sc, inventory.active)
+    """Run the scenario's operations in the simulated world; a RunResult. A replace_controller's
+    spare row stays out of the cloud: the dead controller's own machine gets the new hardware (the
+    model's equivalent)."""
+    sc, nodes, _, _ = _cloud(sc, inventory.active)
     world = make_sim_world(seed, Recorder(), lambda w: SimHardware(w, nodes, sc.timing, sc.network, sc.faults))
     targets = SimTargets(world, world.hardware)
     for machine in world.hardware.machines.values():
@@ -220,9 +248,20 @@ def live_problems(loaded, sc) -> list:
         if fault.node == "seed":
             problems.append(loaded.problem(("faults", i, "node"), "the seed VM is not part of a live inventory"))
     if sc.actions is not None:
-        problems.append(loaded.problem(("actions",), "day-2 actions and monitoring run in simulation only "
-                                                     "(the live add/remove/replace is not built yet)"))
+        for i, action in enumerate(sc.actions.schedule):
+            if action.do not in LIVE_ACTIONS:
+                problems.append(loaded.problem(("actions", "schedule", i, "do"),
+                                               f"{action.do} runs in simulation only (live: "
+                                               f"{', '.join(LIVE_ACTIONS)}; docs/operations.md)"))
+            if action.when is not None and action.when.node_down == "seed":
+                problems.append(loaded.problem(("actions", "schedule", i, "when", "node_down"),
+                                               "the seed VM is not part of a live inventory"))
     return problems
+
+
+#: Day-2 procedures a live drill runs (through BmcTargets: power, out of service, new hardware);
+#: backup, restore and rolling_update need service stops and reboots the live world cannot make.
+LIVE_ACTIONS = ("add_nodes", "remove_nodes", "replace_controller")
 
 
 def live(sc, inventory, seed: int, backend: str = "lab", lab_dir=None, boot_bind=("127.0.0.1", 0),
@@ -234,7 +273,10 @@ def live(sc, inventory, seed: int, backend: str = "lab", lab_dir=None, boot_bind
     from real_backends.ops import POLL_S, BmcLiveness, BmcTargets, power_on_all
     from twin.kernel.live import make_live_world
 
-    sc, nodes, names = _helion_named(sc, inventory.active)
+    sc, nodes, names, spares = _cloud(sc, inventory.active)
+    later = _spares_at_start(sc)
+    running = [n for n in nodes if n.name not in later]
+    shelved = [n for n in nodes if n.name in later] + list(spares.values())
 
     def hardware(w):
         if backend == "lab":
@@ -243,20 +285,46 @@ def live(sc, inventory, seed: int, backend: str = "lab", lab_dir=None, boot_bind
 
     bring_up = make_live_world(seed, Recorder(), hardware)
     with bring_up.env:
-        up = bring_up.run(until=bring_up.process(power_on_all(bring_up, nodes, sc.timing)))
-    down = [n for n, ok in up.items() if not ok]
+        up = bring_up.run(until=bring_up.process(power_on_all(bring_up, running, sc.timing)))
+        off = bring_up.run(until=bring_up.process(power_on_all(bring_up, shelved, sc.timing, "off")))
+    down = [n for n, ok in up.items() if not ok] + [n for n, ok in off.items() if not ok]
     if down:
-        raise TwinError(f"could not power on {', '.join(down)} through their BMCs before the drill")
+        calls = bring_up.recorder.frame()
+        calls = calls[(calls.kind == "bmc") & calls.subject.isin(down)]
+        why = "; ".join(f"{n}: {c.name.iloc[-1]} {c.detail.iloc[-1]}" for n in down
+                        if len(c := calls[calls.subject == n]))
+        raise TwinError(f"could not power {', '.join(down)} {'off' if set(down) <= set(off) else 'on'} through "
+                        f"their BMCs before the drill" + (f" (last BMC calls: {why})" if why else ""))
 
     world = make_live_world(seed, Recorder(), hardware)
     with world.env:
-        liveness = BmcLiveness(world, nodes, sc.timing, POLL_S if poll_s is None else poll_s, initial=up)
-        targets = BmcTargets(world, liveness, nodes, sc.timing)
+        liveness = BmcLiveness(world, nodes, sc.timing, POLL_S if poll_s is None else poll_s,
+                               initial={**up, **{n: False for n in later}})
+        targets = BmcTargets(world, liveness, nodes, sc.timing, spares=spares)
         liveness.start()
         result = operate(world, sc, nodes, liveness, targets, seed, backend, progress)
-        result.summary["live_nodes"] = names
+        _live_rows(result.summary, names, targets, {dead: (sp.name, names[sp.name]) for dead, sp in spares.items()})
         result.summary["liveness_polls"] = liveness.polls
         return result
+
+
+def _live_rows(summary: dict, names: dict, targets, spare_rows: dict) -> None:
+    """The live run's rows: `live_nodes` {Helion name: lab guest / inventory row} after the run
+    (a replaced controller's name on its spare), `live_replaced` {controller: {old, new}} and
+    `live_retired`, the rows to take out of the lab (`twin lab shrink`): the removed nodes' and
+    the replaced controllers' old machines."""
+    inventory = dict(names)
+    replaced = {}
+    for helion, _ in spare_rows.values():
+        inventory.pop(helion, None)  # a spare is no node of the cloud under its own name
+    for node in targets.replaced:
+        replaced[node] = {"old": inventory[node], "new": spare_rows[node][1]}
+        inventory[node] = spare_rows[node][1]
+    summary["live_nodes"] = inventory
+    if replaced or summary.get("inventory_deleted"):
+        summary["live_replaced"] = replaced
+        summary["live_retired"] = [names[n] for n in summary.get("inventory_deleted", [])] + \
+                                  [r["old"] for r in replaced.values()]
 
 
 def metrics(summary: dict) -> dict[str, float]:
@@ -280,7 +348,43 @@ def problems(loaded, sc, inventory):
     helion = stable_names(inventory.active)
     roles = {helion[n.name]: n.role.value for n in inventory.active}
     errors += [loaded.problem(loc, message) for loc, message in actions_problems(sc.actions, roles)]
+    errors += [loaded.problem(loc, message) for loc, message in _spare_problems(sc.actions, helion)]
     return errors, warnings
+
+
+def _spare_problems(actions, helion: dict) -> list:
+    """A replace_controller's `spare:` names an inventory row (inventory or Helion name) that no
+    action acts on, is not the controller it replaces, and spares one controller only."""
+    if actions is None:
+        return []
+    to_helion = {**{h: h for h in helion.values()}, **helion}
+    acted_on = {n for _, a in actions.labelled() for n in a.nodes}
+    problems, seen = [], set()
+    for i, action in enumerate(actions.schedule):
+        if action.spare is None:
+            continue
+        loc, spare = ("actions", "schedule", i, "spare"), to_helion.get(action.spare)
+        if spare is None:
+            problems.append((loc, (f"no inventory row named '{action.spare}' (a spare is a row of the inventory, "
+                                   "on the lab a guest grown for it: twin lab grow)")))
+        elif spare in acted_on:
+            problems.append((loc, (f"'{action.spare}' is a node the actions act on; a spare is a row kept out "
+                                   "of the cloud")))
+        elif spare in seen:
+            problems.append((loc, f"'{action.spare}' is already the spare of another replace_controller"))
+        seen.add(spare)
+    return problems
+
+
+def compare(a, b) -> dict | None:
+    """The day-2 steps of both runs side by side (twin/runs/day2_compare.py), when they have any;
+    operations runs only measure: no verdict."""
+    from twin.runs.day2_compare import compare_day2, render_day2
+
+    detail = compare_day2(a, b)
+    if not detail["day2_steps"]:
+        return {"detail": {}, "text": "", "same": True}
+    return {"detail": detail, "text": render_day2(detail), "same": True}
 
 
 def report(events, summary: dict) -> str:
@@ -320,7 +424,9 @@ def digest(summary: dict, out) -> tuple[str, int]:
                     + (f"; VMs moved off removed nodes {day2['vms_migrated']:.0f}, lost {day2['vms_lost']:.0f} "
                        f"(capacity short in {day2['removals_short']:.0f} removal(s))"
                        if day2.get("vms_migrated") or day2.get("removals_short") else "")
-                    + (f"; rows deleted: {', '.join(summary['inventory_deleted'])}" if summary.get("inventory_deleted") else ""))
+                    + (f"; rows deleted: {', '.join(summary['inventory_deleted'])}" if summary.get("inventory_deleted") else "")
+                    + (f"; lab guests to retire (twin lab shrink): {', '.join(summary['live_retired'])}"
+                       if summary.get("live_retired") else ""))
         text = "\n".join([*head, files])
     return text, 0
 
@@ -354,4 +460,4 @@ KIND = RunKind(
     name="operations", help="an already-deployed cloud operating for operations.duration_s under its faults, "
     "with the HA control plane (twin/cloud/ha); live: a drill through the BMCs",
     sections=_sections(), simulate=simulate, live=live, live_problems=live_problems, problems=problems,
-    metrics=metrics, digest=digest, report=report)
+    metrics=metrics, digest=digest, report=report, compare=compare)

@@ -38,6 +38,10 @@ class Action(SectionModel):
                              "controller; add/remove_nodes: inventory rows; rolling_update: default every "
                              "controller then every compute node)")
     target: Literal[BACKUP_TARGETS] | None = Field(None, description="backup/restore: what")
+    spare: str | None = Field(None, description="replace_controller: the inventory row of the new server "
+                              "(on the lab, a guest grown for it), kept out of the cloud until it takes the "
+                              "dead controller's place; without it the dead node's own row gets new hardware "
+                              "(simulation). Needed live (docs/operations.md)")
     at_s: float | None = Field(None, ge=0)
     every_s: float | None = Field(None, gt=0, description="repeat an at_s action (e.g. 86400: nightly)")
     after: str | None = Field(None, description="start when the action with this label ends")
@@ -58,6 +62,8 @@ class Action(SectionModel):
             raise ValueError("replace_controller replaces one controller: nodes: [controllerN]")
         if self.force and self.do != "remove_nodes":
             raise ValueError("force applies to remove_nodes only")
+        if self.spare is not None and self.do != "replace_controller":
+            raise ValueError("spare: is the new server of a replace_controller")
         if self.do in ("add_nodes", "remove_nodes") and not self.nodes:
             raise ValueError(f"{self.do} needs nodes")
         return self

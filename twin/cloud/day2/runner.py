@@ -19,6 +19,8 @@ Rules:
 - `when` conditions count from the notice time when monitoring is on (Monitor.noticed_at).
 - add_nodes' rows start as spares and removed nodes end so: powered off with nothing to boot (a
   repair's power-on leaves them down) until an action enrols and deploys them.
+- New hardware may be another machine: a live world's targets swap a replaced controller onto
+  its spare (real_backends/ops.py `BmcTargets.replaced`), which the enrol step takes in.
 """
 from __future__ import annotations
 
@@ -51,6 +53,7 @@ class Day2:
         self.deleted: list[str] = []
         self._down_waiters: dict[str, list] = {}
         self._stack_deadline = float("inf")  # the running stack update's timeout (deploy, then configure)
+        self._tasks: dict[str, dict] = {}  # action name -> {node: NodeTask} from its enrol step
         self.compute = self._compute(world, sc.actions.compute, nodes, liveness)
 
     @staticmethod
@@ -184,18 +187,21 @@ class Day2:
         for n in action.nodes:
             self.targets.power_restore(n, f"new hardware in place ({name})")
             self.targets.disk_replace(n, f"new hardware in place ({name})")
-        self._tasks = {n: NodeTask(self.world, self.nodes[n], self.timing, "undercloud") for n in action.nodes}
-        procs = [self.world.process(t.enroll()) for t in self._tasks.values()]
+        self.nodes.update(getattr(self.targets, "replaced", {}))  # live: a spare is another machine
+        tasks = self._tasks[name] = {n: NodeTask(self.world, self.nodes[n], self.timing, "undercloud")
+                                     for n in action.nodes}  # per action: two may overlap
+        procs = [self.world.process(t.enroll()) for t in tasks.values()]
         results = yield self.world.all_of(procs)
-        bad = [n for n, p in zip(self._tasks, procs) if not results[p]]
+        bad = [n for n, p in zip(tasks, procs) if not results[p]]
         if bad:
-            raise StepFailed(f"enrolment failed: {', '.join(bad)}: " + "; ".join(self._tasks[n].cause for n in bad))
+            raise StepFailed(f"enrolment failed: {', '.join(bad)}: " + "; ".join(tasks[n].cause for n in bad))
 
     def deploy(self, name, action, node, step):
         """Deploy the enrolled nodes through Ironic, bounded by the Heat stack timeout."""
         yield from self._ironic_ready()
         self._stack_deadline = self.world.now + self.timing.heat_stack_timeout_s
-        procs = {n: self.world.process(t.deploy()) for n, t in self._tasks.items()}
+        tasks = self._tasks[name]
+        procs = {n: self.world.process(t.deploy()) for n, t in tasks.items()}
         from twin.kernel.world import WaitTimeout
 
         try:
@@ -204,7 +210,7 @@ class Day2:
             raise StepFailed(f"the stack update timed out after {self.timing.heat_stack_timeout_s:g} s") from None
         bad = [n for n, p in procs.items() if not p.value]
         if bad:
-            raise StepFailed(f"deploy failed: {', '.join(bad)}: " + "; ".join(self._tasks[n].cause for n in bad))
+            raise StepFailed(f"deploy failed: {', '.join(bad)}: " + "; ".join(tasks[n].cause for n in bad))
 
     def configure(self, name, action, node, step):
         """The new nodes' configuration, the end of the same Heat stack update as their deploy:
