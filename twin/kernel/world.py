@@ -43,7 +43,7 @@ class Bound:
     interrupt from someone else at the same instant is either processed before the timer (which
     it cancels) or after the timer's own interrupt, which simpy processes right after the timer."""
 
-    __slots__ = ("event", "timeout_s", "process", "callbacks", "timer")
+    __slots__ = ("callbacks", "event", "process", "timeout_s", "timer")
 
     def __init__(self, env, event, timeout_s: float):
         self.event = event
