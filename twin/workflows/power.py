@@ -29,6 +29,8 @@ from twin.record.events import BmcCall
 RETRYABLE = frozenset({"timeout", "unreachable"})
 POWER_ACTION = {"on": PowerAction.ON, "off": PowerAction.OFF}
 POWER_COMMAND = {"on": "power_on", "off": "power_off"}  # as BmcCall names them
+BOOT_COMMAND = {(device, persistent): f"boot_{device.value}{'_persistent' if persistent else ''}"
+                for device in BootDevice for persistent in (False, True)}  # likewise
 
 
 def poll_sleeps():
@@ -131,8 +133,7 @@ class PowerDriver:
 
     # --- commands: each returns a generator to `yield from` ------------------------------
     def set_boot_device(self, device: BootDevice, persistent: bool):
-        name = f"boot_{device.value}{'_persistent' if persistent else ''}"
-        return self._command(name, self.port.set_boot_device, (device, persistent))
+        return self._command(BOOT_COMMAND[device, bool(persistent)], self.port.set_boot_device, (device, persistent))
 
     def set_power(self, wanted: str):
         """Bring the node to power `wanted` ("on", "off", or "reboot": off then on, as Ironic's
