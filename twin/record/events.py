@@ -2,7 +2,7 @@
 
 Rules: an event is a small immutable record, a `typing.NamedTuple` (a deployment records an
 event for every other simpy event: a named tuple is built in a third of a frozen dataclass's
-time, and its class in a tenth of one's, which `twin` pays at every start); the recorder stamps
+time, and its class in a tenth of one's, which every run pays at start); the recorder stamps
 it with time and sequence. Tell events apart by their class, never by comparing them (as
 tuples, two events of different classes with equal fields are equal).
 Every event maps onto the same columns (COLUMNS), so the log is one DataFrame / Parquet table:
