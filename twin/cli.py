@@ -115,7 +115,15 @@ def _cmd_schema(args) -> int:
     return EXIT_OK
 
 
-def build_parser() -> argparse.ArgumentParser:
+#: The commands this module defines; the others come from their packages (register_more).
+OWN_COMMANDS = frozenset({"run", "validate", "compare", "calibrate", "schema"})
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; when `command` (the one about to run) is one of OWN_COMMANDS, the
+    other packages' commands are left out: registering them imports their modules (the lab's
+    libvirt-free but HTTP- and pydantic-heavy CLI alone costs a `twin run` about 0.1 s), and
+    only `twin --help`, a usage error or those commands themselves need them."""
     parser = argparse.ArgumentParser(prog="twin", description="Helion Twin: a digital twin of an HP Helion OpenStack cloud")
     parser.add_argument("--version", action="version", version=f"twin {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -167,6 +175,13 @@ def build_parser() -> argparse.ArgumentParser:
     sch = sub.add_parser("schema", help="print the scenario file's JSON Schema")
     sch.set_defaults(func=_cmd_schema)
 
+    if command not in OWN_COMMANDS:
+        register_more(sub)
+    return parser
+
+
+def register_more(sub) -> None:
+    """The commands of other packages: sweep, ring, plan, lab."""
     from twin.sweep.cli import register as register_sweep
 
     register_sweep(sub)
@@ -182,7 +197,12 @@ def build_parser() -> argparse.ArgumentParser:
     from real_backends.lab.cli import register as register_lab  # libvirt is imported only when a lab is used
 
     register_lab(sub)
-    return parser
+
+
+def _command_of(argv: list[str]) -> str | None:
+    """The command `argv` asks for: its first word that is not an option (`twin` itself has no
+    option that takes a value), or None."""
+    return next((a for a in argv if not a.startswith("-")), None)
 
 
 class Terminated(KeyboardInterrupt):
@@ -194,7 +214,8 @@ def _terminate_like_ctrl_c(signum, frame):
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(_command_of(argv)).parse_args(argv)
     if threading.current_thread() is threading.main_thread():
         # SIGTERM (a `kill`, a CI timeout) cleans up exactly as Ctrl-C does: every `finally` runs
         signal.signal(signal.SIGTERM, _terminate_like_ctrl_c)

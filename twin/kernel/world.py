@@ -35,30 +35,31 @@ class WaitTimeout(Exception):
 class Bound:
     """The bound on one wait of the active process for `event` (World.within): whichever simpy
     processes first wins. The process yields `event` itself (no extra event on this hot path);
-    a timer processed first interrupts the process with a WaitTimeout of its own (simpy
-    processes an interrupt before any other event due at the same time, so the event cannot
+    a timer processed first interrupts the process, the bound itself as the cause, which
+    `interrupted` turns into a WaitTimeout (simpy processes an interrupt before any other event due at the same time, so the event cannot
     slip in between). The waiter calls `cancel()` once it has the event's outcome, or
     `interrupted(interrupt)` when it was interrupted. A timer that lost stays scheduled
     without a waiter (a live run does not wait for it). No stray interrupt is possible: an
     interrupt from someone else at the same instant is either processed before the timer (which
     it cancels) or after the timer's own interrupt, which simpy processes right after the timer."""
 
-    __slots__ = ("event", "expired", "callbacks", "timer")
+    __slots__ = ("callbacks", "event", "process", "timeout_s", "timer")
 
     def __init__(self, env, event, timeout_s: float):
         self.event = event
-        self.expired = WaitTimeout(timeout_s)
+        self.timeout_s = timeout_s
+        self.process = env.active_process
         self.timer = env.timeout(timeout_s)
         self.callbacks = self.timer.callbacks
-        process = env.active_process
-        expired = self.expired
+        self.callbacks.append(self)  # the bound itself is the timer's callback (__call__)
 
-        def expire(_timer):
-            if event.callbacks is not None:  # not processed yet
-                event.defused = True  # its late failure, if any, is nobody's business
-                process.interrupt(expired)
-
-        self.callbacks.append(expire)
+    def __call__(self, _timer) -> None:
+        """The timer fired: if the event is still pending, interrupt the waiter (the cause is this
+        bound, so that `interrupted` knows the interrupt for its own)."""
+        event = self.event
+        if event.callbacks is not None:  # not processed yet
+            event.defused = True  # its late failure, if any, is nobody's business
+            self.process.interrupt(self)
 
     def cancel(self) -> None:
         """The event came first (or the waiter is gone): the timer is left without a waiter."""
@@ -69,8 +70,8 @@ class Bound:
         """The waiting process was interrupted: by its own timer (raise WaitTimeout) or by
         someone else (cancel, and raise the interrupt again)."""
         self.event.defused = True  # the waiter is gone; a late failure must not crash the run
-        if interrupt.cause is self.expired:
-            raise self.expired from None
+        if interrupt.cause is self:
+            raise WaitTimeout(self.timeout_s) from None
         self.cancel()
         raise interrupt
 

@@ -1,15 +1,19 @@
 """The recorder: collects (time, event) pairs during a run and builds the event-log DataFrame.
 
 Rules: recording is an append (cheap on the hot path); the DataFrame is built once, at the end.
-The log is the source of truth: summaries and reports are derived from it.
+The log is the source of truth: summaries and reports are derived from it. pandas is imported
+when a frame is built, not with this module (every run kind's module imports it, and commands
+such as `twin schema` or `twin validate` never build a frame).
 """
 from __future__ import annotations
 
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from twin.record.events import COLUMNS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class Recorder:
@@ -31,6 +35,8 @@ class Recorder:
         return ((float(t), *e.row()) for t, e in self._rows)
 
     def frame(self) -> pd.DataFrame:
+        import pandas as pd
+
         rows = [(i, float(t), *e.row()) for i, (t, e) in enumerate(self._rows)]
         df = pd.DataFrame.from_records(rows, columns=list(COLUMNS))
         df = df.astype({"seq": "int64", "time_s": "float64", "value": "float64"})

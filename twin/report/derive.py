@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import weakref
 
 import pandas as pd
 
@@ -41,8 +42,24 @@ def is_failed_state(state: str) -> bool:
     return provision.is_failed(state)
 
 
+#: The frame `normalise` returned last (a weak reference): a report normalises its log once and
+#: passes it to every table, which then need not copy and sort it again. Nothing here changes a
+#: normalised log in place, so the same frame is still normalised.
+_last_normalised = None
+
+
 def normalise(events: pd.DataFrame | None) -> pd.DataFrame:
-    """The log with every column present, text as str ("" for missing), sorted by (time_s, seq)."""
+    """The log with every column present, text as str ("" for missing), sorted by (time_s, seq).
+    Do not change the result in place: a frame that came from here is returned as it is."""
+    global _last_normalised
+    if events is not None and _last_normalised is not None and _last_normalised() is events:
+        return events
+    df = _normalised(events)
+    _last_normalised = weakref.ref(df)
+    return df
+
+
+def _normalised(events: pd.DataFrame | None) -> pd.DataFrame:
     if events is None:
         events = pd.DataFrame(columns=list(COLUMNS))
     df = events.copy()

@@ -41,7 +41,7 @@ class Uniform(_Dist):
         return self
 
     def sample(self, rng):
-        return float(rng.uniform(self.low, self.high))
+        return self.low + (self.high - self.low) * rng.random()  # numpy's uniform(low, high), without its broadcasting
 
     @property
     def mean(self):
@@ -56,7 +56,7 @@ class Normal(_Dist):
     sd: float = Field(ge=0)
 
     def sample(self, rng):
-        return max(0.0, float(rng.normal(self.mean_, self.sd)))
+        return max(0.0, self.mean_ + self.sd * rng.standard_normal())  # numpy's normal(mean, sd), likewise
 
     @property
     def mean(self):
@@ -71,7 +71,7 @@ class LogNormal(_Dist):
     sigma: float = Field(ge=0, le=5)
 
     def sample(self, rng):
-        return float(self.median * math.exp(self.sigma * rng.standard_normal()))
+        return self.median * math.exp(self.sigma * rng.standard_normal())
 
     @property
     def mean(self):
@@ -83,7 +83,7 @@ class Exponential(_Dist):
     mean_: float = Field(alias="mean", gt=0)
 
     def sample(self, rng):
-        return float(rng.exponential(self.mean_))
+        return self.mean_ * rng.standard_exponential()  # numpy's exponential(mean), likewise
 
     @property
     def mean(self):

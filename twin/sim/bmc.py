@@ -32,7 +32,8 @@ class SimBmc:
 
     # --- BmcPort ------------------------------------------------------------------------
     def power(self, action: PowerAction):
-        action = PowerAction(action)
+        if action.__class__ is not PowerAction:  # a plain string ("on"); the enum call is slow (hot path)
+            action = PowerAction(action)
         power = self.machine.power
         changes = not (action is PowerAction.ON and power == "on" or action is PowerAction.OFF and power == "off")
         return self._command(self.machine.apply_power, (action,), self._power_latency if changes else None)
@@ -41,7 +42,9 @@ class SimBmc:
         return self._command(self._read_power, (), None, answers=True)
 
     def set_boot_device(self, device: BootDevice, persistent: bool):
-        return self._command(self.machine.set_boot_device, (BootDevice(device), persistent))
+        if device.__class__ is not BootDevice:
+            device = BootDevice(device)
+        return self._command(self.machine.set_boot_device, (device, persistent))
 
     # --- the model ----------------------------------------------------------------------
     def _read_power(self) -> str:

@@ -29,6 +29,8 @@ from twin.record.events import BmcCall
 RETRYABLE = frozenset({"timeout", "unreachable"})
 POWER_ACTION = {"on": PowerAction.ON, "off": PowerAction.OFF}
 POWER_COMMAND = {"on": "power_on", "off": "power_off"}  # as BmcCall names them
+BOOT_COMMAND = {(device, persistent): f"boot_{device.value}{'_persistent' if persistent else ''}"
+                for device in BootDevice for persistent in (False, True)}  # likewise
 
 
 def poll_sleeps():
@@ -56,52 +58,68 @@ class PowerDriver:
         self._next_slot = float("-inf")  # the earliest start of the next command
         self.observers: list = []  # callables(state: "on" | "off"), told every power state read
 
-    def _command(self, name: str, issue, args=(), retry: bool = True, observe: bool = False, after: float = 0.0):
-        """One IPMI command `issue(*args)`, spaced, bounded and retried as the rules above say,
-        sent no earlier than `after` seconds from now (a poll's sleep: the sleep and the wait for
-        the BMC's next slot are one timer). One generator level per command: the hot path of a
-        simulated deployment."""
+    def _commands(self, plan):
+        """Run the IPMI commands `plan` asks for, one after the other, each spaced, bounded and
+        retried as the rules above say; return what `plan` returns. `plan` is a generator that
+        yields a command `(name, issue, args, retry, observe, after)` (send `issue(*args)`, no
+        earlier than `after` seconds from now: a poll's sleep and the wait for the BMC's next
+        slot are one timer) and is sent that command's answer; its exceptions end the run.
+
+        One generator level between the caller and simpy however many commands a request takes
+        (a reboot with its power-state polling is one call): the hot path of a simulated
+        deployment. `plan` itself is advanced once per command, never per simpy event."""
         world, env, t = self.world, self.world.env, self.timing
-        deadline = env.now + t.ipmi_retry_timeout_s
-        backoff = 1.0
+        record, observers = world.record, self.observers
+        name, issue, args, retry, observe, after = next(plan)
         while True:
-            now = env.now
-            earliest = now + after
-            after = 0.0
-            slot = self._next_slot if self._next_slot > earliest else earliest  # reserve the next free slot
-            self._next_slot = slot + t.ipmi_min_command_interval_s
-            if slot > now:
-                yield env.timeout(slot - now)
-            start = env.now
-            event = issue(*args)
-            bound = Bound(env, event, t.ipmi_call_timeout_s)  # World.within, inlined (hot path)
-            try:
+            deadline = env.now + t.ipmi_retry_timeout_s
+            backoff = 1.0
+            while True:
+                now = env.now
+                earliest = now + after
+                after = 0.0
+                slot = self._next_slot if self._next_slot > earliest else earliest  # reserve the next free slot
+                self._next_slot = slot + t.ipmi_min_command_interval_s
+                if slot > now:
+                    yield env.timeout(slot - now)
+                start = env.now
+                event = issue(*args)
+                bound = Bound(env, event, t.ipmi_call_timeout_s)  # World.within, inlined (hot path)
                 try:
-                    value = yield event
-                except Interrupt as interrupt:
-                    bound.interrupted(interrupt)
-                except BaseException:
+                    try:
+                        value = yield event
+                    except Interrupt as interrupt:
+                        bound.interrupted(interrupt)
+                    except BaseException:
+                        bound.cancel()
+                        raise
                     bound.cancel()
-                    raise
-                bound.cancel()
-            except WaitTimeout:
-                error = BmcError.no_answer(self.node.name, self.node.bmc.endpoint, name, t.ipmi_call_timeout_s)
-            except BmcError as e:
-                error = e
-            else:
-                world.record(BmcCall(self.node.name, name, "ok", env.now - start))
-                if observe:
-                    for observer in self.observers:
-                        observer(value)
-                return value
-            world.record(BmcCall(self.node.name, name, error.reason, env.now - start))
-            if not retry or error.reason not in RETRYABLE or env.now + backoff >= deadline:
-                if retry and error.reason in RETRYABLE:
-                    raise BmcError(error.node, error.address, error.reason,
-                                   f"{error.detail}; gave up after {t.ipmi_retry_timeout_s:g} s of retries")
-                raise error
-            yield world.timeout(backoff)
-            backoff = min(backoff * 2, 10.0)
+                except WaitTimeout:
+                    error = BmcError.no_answer(self.node.name, self.node.bmc.endpoint, name, t.ipmi_call_timeout_s)
+                except BmcError as e:
+                    error = e
+                else:
+                    record(BmcCall(self.node.name, name, "ok", env.now - start))
+                    if observe:
+                        for observer in observers:
+                            observer(value)
+                    break
+                record(BmcCall(self.node.name, name, error.reason, env.now - start))
+                if not retry or error.reason not in RETRYABLE or env.now + backoff >= deadline:
+                    if retry and error.reason in RETRYABLE:
+                        raise BmcError(error.node, error.address, error.reason,
+                                       f"{error.detail}; gave up after {t.ipmi_retry_timeout_s:g} s of retries")
+                    raise error
+                yield world.timeout(backoff)
+                backoff = min(backoff * 2, 10.0)
+            try:
+                name, issue, args, retry, observe, after = plan.send(value)
+            except StopIteration as done:
+                return done.value
+
+    def _command(self, name: str, issue, args=(), retry: bool = True, observe: bool = False):
+        """One IPMI command (rules above): a generator to `yield from`, returning its answer."""
+        return self._commands(_one((name, issue, args, retry, observe, 0.0)))
 
     def power_state(self):
         return self._command("power_status", self.port.power_state, observe=True)
@@ -115,20 +133,29 @@ class PowerDriver:
 
     # --- commands: each returns a generator to `yield from` ------------------------------
     def set_boot_device(self, device: BootDevice, persistent: bool):
-        name = f"boot_{device.value}{'_persistent' if persistent else ''}"
-        return self._command(name, self.port.set_boot_device, (device, persistent))
+        return self._command(BOOT_COMMAND[device, bool(persistent)], self.port.set_boot_device, (device, persistent))
 
     def set_power(self, wanted: str):
         """Bring the node to power `wanted` ("on", "off", or "reboot": off then on, as Ironic's
         ipmitool driver reboots)."""
-        world, command, port = self.world, self._command, self.port
+        return self._commands(self._power_plan(wanted))
+
+    def _power_plan(self, wanted: str):
+        """set_power's commands: each power command, then power-state polls until it reads as
+        wanted (sleeps of poll_sleeps), or a power_timeout error after `power_timeout_s`."""
+        world, port = self.world, self.port
         for target in (("off", "on") if wanted == "reboot" else (wanted,)):
-            yield from command(POWER_COMMAND[target], port.power, (POWER_ACTION[target],))
+            yield POWER_COMMAND[target], port.power, (POWER_ACTION[target],), True, False, 0.0
             deadline = world.now + self.timing.power_timeout_s
             for sleep in poll_sleeps():
                 sleep = min(sleep, deadline - world.now)
                 if sleep <= 0:
                     raise BmcError(self.node.name, self.node.bmc.endpoint, "power_timeout",
                                    f"power did not turn {target} within {self.timing.power_timeout_s:g} s")
-                if (yield from command("power_status", port.power_state, observe=True, after=sleep)) == target:
+                if (yield "power_status", port.power_state, (), True, True, sleep) == target:
                     break
+
+
+def _one(command):
+    """A plan of one command (PowerDriver._commands), returning its answer."""
+    return (yield command)
