@@ -340,8 +340,7 @@ class MonitorEvent(NamedTuple):
 
 # --- object storage durability: swift disks failing over years (twin/runs/durability.py) ----
 
-@dataclass(frozen=True, slots=True)
-class DiskFailed:
+class DiskFailed(NamedTuple):
     """A disk of the ring fails: subject the device (`ring/ip/device`), `detail` its device id,
     `value` the hours it stays out (replacement delay plus rebuild)."""
 
@@ -353,8 +352,7 @@ class DiskFailed:
         return ("disk", self.device, "failed", str(self.device_id), "", float(self.outage_h))
 
 
-@dataclass(frozen=True, slots=True)
-class DiskRestored:
+class DiskRestored(NamedTuple):
     """A failed disk is back in service (replaced and rebuilt): subject the device, `detail` its id."""
 
     device: str
@@ -364,8 +362,7 @@ class DiskRestored:
         return ("disk", self.device, "restored", str(self.device_id), "", NAN)
 
 
-@dataclass(frozen=True, slots=True)
-class PartitionsLost:
+class PartitionsLost(NamedTuple):
     """Partitions of the ring lost for good (every replica on a disk that is out) when a disk
     failed: subject the ring, `detail` the disk whose failure lost them, `value` how many."""
 
@@ -378,8 +375,7 @@ class PartitionsLost:
 
 # --- object storage: Swift in operations runs (twin/cloud/swift/model.py) -------------------
 
-@dataclass(frozen=True, slots=True)
-class SwiftDevice:
+class SwiftDevice(NamedTuple):
     """A ring device's state: subject `ring/ip/device`, name serving | away (its server is down
     or unreachable) | failed (its disk died: its data is gone) | removed (out of the ring);
     `detail`: the previous state ("" at the start)."""
@@ -394,8 +390,7 @@ class SwiftDevice:
         return ("swift_device", f"{self.ring}/{self.device}", self.state, self.previous, self.cause, NAN)
 
 
-@dataclass(frozen=True, slots=True)
-class SwiftLevel:
+class SwiftLevel(NamedTuple):
     """The share of a ring's partitions (= of its objects) the proxy can read or write now:
     subject the ring, name read | write, `detail`: the ring's partition count (its weight when
     rings are combined), `value` the share (0..1)."""
@@ -410,8 +405,7 @@ class SwiftLevel:
         return ("swift_level", self.ring, self.path, str(self.parts), self.cause, float(self.share))
 
 
-@dataclass(frozen=True, slots=True)
-class SwiftPartitions:
+class SwiftPartitions(NamedTuple):
     """A count of a ring's partitions changed: subject the ring, name under_replicated (fewer
     of its primaries hold the data and answer than it has replicas) | lost (no replica left
     anywhere), `value` how many."""
@@ -425,8 +419,7 @@ class SwiftPartitions:
         return ("swift_parts", self.ring, self.what, "", self.cause, float(self.count))
 
 
-@dataclass(frozen=True, slots=True)
-class SwiftReplication:
+class SwiftReplication(NamedTuple):
     """A server's replicator pass that pushes missing replicas over the management network:
     subject `ring/node`, name start | end | interrupted, `detail`: how many partition replicas,
     `value`: bytes to push (start) or pushed (end, interrupted)."""
@@ -443,8 +436,7 @@ class SwiftReplication:
                 float(self.nbytes))
 
 
-@dataclass(frozen=True, slots=True)
-class SwiftRing:
+class SwiftRing(NamedTuple):
     """The operator changed a ring: subject the ring, name rebalance (devices removed, swift's
     rebalance) | removal_skipped (too few devices would be left), `detail`: the devices,
     `value`: partition replicas that moved."""
@@ -459,8 +451,7 @@ class SwiftRing:
         return ("swift_ring", self.ring, self.action, self.devices, self.cause, float(self.moved))
 
 
-@dataclass(frozen=True, slots=True)
-class SwiftFill:
+class SwiftFill(NamedTuple):
     """Bytes of current replicas a device holds (at the start and when it changes): subject
     `ring/ip/device`, `value` the bytes."""
 
