@@ -56,7 +56,8 @@ def test_the_operations_report(chromium, shots):
     o = run.summary["operations"]
     facts = _open(chromium, render_report(run.events, run.summary), shots, "operations")
     ids = {f["id"] for f in facts["figs"]}
-    assert ids - VSA_FIGURES[0] == {"levels", "outage-timeline", "requests"}  # and the one-node VSA cluster's
+    # and the one-node VSA cluster's and the Swift section's (no replication in this run: no traffic)
+    assert ids - VSA_FIGURES[0] - SWIFT_FIGURES == {"levels", "outage-timeline", "requests"}
     for service, a in o["availability"].items():
         if service != "overall":
             assert _row(facts, service)[1] == f"{100 * a:.4f}%", service
@@ -65,6 +66,7 @@ def test_the_operations_report(chromium, shots):
     assert outage[6].startswith("cinder-volume (singleton) is down")
 
 
+SWIFT_FIGURES = {"swift-parts", "swift-fill"}
 VSA_FIGURES = ({"vsa-0-nodes", "vsa-0-managers", "vsa-0-volumes", "vsa-0-resync"},
                {"vsa-1-nodes", "vsa-1-managers", "vsa-1-volumes"})
 
@@ -79,6 +81,39 @@ def test_the_block_storage_section(chromium, shots, vsa_faults_run):
         assert _row(facts, f"availability_vsa_{cluster}")[1] == f"{100 * m[f'availability_vsa_{cluster}']:.4f}%"
         assert _row(facts, f"degraded_s_vsa_{cluster}")[1] == f"{m[f'degraded_s_vsa_{cluster}']:,.3f}"
     assert _row(facts, "resync_gib")[1] == f"{m['resync_gib']:,.3f}"  # gold's row comes first: it ran them all
+
+
+def test_the_object_storage_section(chromium, shots):
+    """swift1's disk fails and is replaced (tests/swift/test_swift_operations.py): the section draws
+    the under-replicated partitions, the replication traffic and the fill, with the run's metrics."""
+    from opstest_helpers import build
+
+    faults = [{"kind": "disk_failure", "node": "swift1", "at_s": 500, "for_s": 600}]
+    run = simulate(*build(faults, duration_s=30000, swift=3, control=3), 1)
+    facts = _open(chromium, render_report(run.events, run.summary), shots, "operations-swift")
+    assert SWIFT_FIGURES | {"swift-traffic"} <= {f["id"] for f in facts["figs"]}
+    m = run.summary["storage"]["swift"]
+    assert m["replicated_gib"] > 0
+    for metric in ("replicated_gib", "partitions_under_replicated_max", "availability_swift_read"):
+        assert _row(facts, metric)[1] == f"{m[metric]:,.6g}", metric
+
+
+def test_the_durability_report(chromium, shots):
+    """Five years of disks failing at 50% a year (the example scenario's ring): every failure listed."""
+    loaded = load_scenario(REPO / "scenarios" / "swift-durability.yaml")
+    inventory, _ = resolve_inventory(loaded)
+    sc = loaded.scenario
+    sc = sc.model_copy(update={"durability": sc.durability.model_copy(update={"afr": 0.5, "years": 5})})
+    run = simulate(sc, inventory, 3)
+    assert run.summary["durability"]["disk_failures"] > 0
+    page = shots / "durability.html"
+    page.write_text(render_report(run.events, run.summary), encoding="utf-8")
+    facts = chromium.open(page, screenshot=shots / "durability.png")
+    assert facts["console"] == [] and run.summary["scenario"] in facts["title"]
+    s = run.summary["durability"]
+    assert _row(facts, "disk failures")[1] == f"{s['disk_failures']:,}"
+    failures = [row for table in facts["tables"] for row in table if len(row) == 3 and "/" in row[1]]
+    assert len(failures) == min(s["disk_failures"], 500)
 
 
 def test_the_capacity_report(chromium, shots):
