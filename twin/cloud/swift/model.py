@@ -144,16 +144,28 @@ class RingState:
 
     def remove(self, ids: list[int], seed: int, now: float = 0.0) -> int:
         """Remove devices and rebalance (swift's); the partition replicas that moved (now empty)."""
+        def change(builder):
+            for i in ids:
+                builder.remove_dev(i)
+
+        moved, _, _ = self.rebalance(change, seed, now)
+        self.removed[ids] = True
+        return moved
+
+    def rebalance(self, change, seed: int, now: float = 0.0) -> tuple[int, int, float]:
+        """Apply `change(builder)` (swift's add_dev, set_dev_weight, remove_dev) and rebalance with
+        swift's RingBuilder; the slots whose device changed are empty until the replicator fills
+        them. Devices added get slots at the end of the per-device arrays. Returns (partition
+        replicas that moved by the table, swift's own count of reassigned replicas, their bytes)."""
         from twin.cloud.swift import verbs
 
         before = self.table
-        for i in ids:
-            self.builder.remove_dev(i)
+        change(self.builder)
         self._simulated_hours(now)
-        verbs.rebalance(self.builder, seed=seed, where=f"swift ({self.name} ring)")
-        self.removed[ids] = True
+        swift_count = verbs.rebalance(self.builder, seed=seed, where=f"swift ({self.name} ring)")["reassigned"]
         old_has, old_inflight = self.has, self.inflight
         self._load_table()
+        self._extend()
         rows = min(before.shape[0], self.table.shape[0])
         same = np.zeros(self.table.shape, dtype=bool)
         same[:rows] = before[:rows] == self.table[:rows]
@@ -163,7 +175,19 @@ class RingState:
         self.inflight = np.zeros(self.table.shape, dtype=bool)
         self.inflight[:rows] = old_inflight[:rows] & same[:rows]
         self.version += 1
-        return int((self.present & ~same).sum())
+        moved = self.present & ~same
+        nbytes = float(np.broadcast_to(self.part_bytes, moved.shape)[moved].sum())
+        return int(moved.sum()), int(swift_count), nbytes
+
+    def _extend(self) -> None:
+        """Grow the per-device arrays (index = device id, last slot = "no device") to n_ids + 1."""
+        for name, fill in (("failed", False), ("removed", False), ("fill_recorded", -1.0)):
+            old = getattr(self, name)
+            if len(old) == self.n_ids + 1:
+                continue
+            grown = np.full(self.n_ids + 1, fill, dtype=old.dtype)
+            grown[: len(old) - 1] = old[:-1]
+            setattr(self, name, grown)
 
 
 class SwiftModel(DeferredSettle):
@@ -323,3 +347,13 @@ class SwiftModel(DeferredSettle):
         self._rebalances += 1
         moved = ring.remove(ids, seed=self.p.seed + self._rebalances, now=self.world.now)
         self.record(SwiftRing(ring.name, "rebalance", names, moved, self.cause))
+
+    def change_ring(self, ring: RingState, action: str, names: str, change) -> tuple[int, int, float]:
+        """An operator's planned ring change (twin/cloud/swift/membership.py): `change(builder)`
+        then swift's rebalance, recorded as a SwiftRing `action`; (moved, swift's reassigned,
+        bytes moved)."""
+        self._rebalances += 1
+        moved = ring.rebalance(change, seed=self.p.seed + self._rebalances, now=self.world.now)
+        self.record(SwiftRing(ring.name, action, names, moved[0], self.cause))
+        self.request_settle()
+        return moved
