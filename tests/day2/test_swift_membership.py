@@ -115,6 +115,14 @@ def test_a_removed_swift_node_is_drained_in_steps_then_leaves_the_ring_and_is_de
     off = r.events[(r.events.kind == "liveness") & (r.events.subject == "swift0") & (r.events.name == "down")]
     removed = rows(r, "swift_devices_removed swift0")
     assert float(off.time_s.iloc[-1]) > removed[-1][0] > drain[-1][0]  # powered off only after the drain
+    # the drained disks kept serving what they gave away until the replicator pushed it: their
+    # fill falls step by step, and is 0 before the devices leave the ring
+    fill = r.events[(r.events.kind == "swift_fill") & r.events.subject.str.startswith("object/swift0/")]
+    for device in ("sdb", "sdc"):
+        f = fill[fill.subject == f"object/swift0/{device}"]
+        assert float(f[f.time_s <= removed[-1][0]].value.iloc[-1]) == 0.0
+        at_steps = [float(f[f.time_s <= t].value.iloc[-1]) for t, _, _ in drain]
+        assert at_steps == sorted(at_steps, reverse=True) and at_steps[0] > 0
     # every slot is filled again by the end: full redundancy, nothing under-replicated
     assert ring.has[ring.present].all()
 

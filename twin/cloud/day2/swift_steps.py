@@ -11,8 +11,9 @@ Rules (docs/operations.md, "Swift nodes"):
   than replicas; else the weights step down (`weight_steps`, default 75/50/25/0 %), one step per
   `min_part_hours`; when the 0 % rebalance leaves replicas on the node (swift moves at most one
   replica of a partition per min_part_hours), 0 % is repeated every `min_part_hours` (at most
-  `MAX_DRAIN_ROUNDS` more) until the node holds none; then the operator waits for the replicator
-  to fill the moved slots (at most one more `min_part_hours`). `swift_remove_devices` then
+  `MAX_DRAIN_ROUNDS` more) until the ring assigns the node none; then the operator waits until
+  the replicator has pushed the moved replicas off it (the old holder serves them until then; at
+  most one more `min_part_hours`). `swift_remove_devices` then
   removes the devices from the ring (a last rebalance: what the node still held moves).
 - A step that does not apply (no Swift model, a node of another role) takes no time.
 """
@@ -70,7 +71,7 @@ def weights(day2, name, action):
 
 def drain(day2, name, action, node):
     """remove_nodes: the node's weights stepped down to 0 and its data moved off."""
-    from twin.cloud.swift.membership import caught_up, drain_refusal, holding
+    from twin.cloud.swift.membership import assigned, drain_refusal, holding
 
     if not _swift_nodes(day2, [node]):
         return None
@@ -83,12 +84,12 @@ def drain(day2, name, action, node):
             yield world.timeout(wait)
         _step(day2, name, "swift_drain_step", node, fraction)
     for _ in range(MAX_DRAIN_ROUNDS):
-        if not holding(day2.swift, node):
+        if not assigned(day2.swift, node):
             break
         yield world.timeout(wait)
         _step(day2, name, "swift_drain_step", node, 0.0)
     deadline = world.now + wait
-    while not caught_up(day2.swift) and world.now < deadline:
+    while holding(day2.swift, node) and world.now < deadline:
         yield world.timeout(min(POLL_S, deadline - world.now))
     return None
 

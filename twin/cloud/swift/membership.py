@@ -14,8 +14,9 @@ Rules:
   are empty until the replicator fills them). A new device's zone is that of the ring's devices
   on a node sharing its failure domain, else one past the highest zone (its own zone).
 - `remove(model, node)`: the node's devices removed with `remove_dev` and a rebalance.
-- `holding(model, node)`: partition replicas the node's devices still hold in the ring tables.
-- `caught_up(model)`: no alive device misses a replica the replicator could push.
+- `assigned(model, node)`: partition replicas the ring tables give the node's devices;
+  `holding(model, node)`: those plus the moved replicas they still hold as old holders (the
+  replicator pushes them to the new primaries, then they are gone).
 - `drain_refusal(model, node)`: why the node cannot leave ("" when it can): fewer devices than
   replicas would be left in a ring.
 Returns are per ring: {ring name: (moved replicas by the table, swift's reassigned count, the
@@ -90,22 +91,16 @@ def remove(model, node: str) -> dict[str, tuple[int, int, float]]:
     return out
 
 
+def assigned(model, node: str) -> int:
+    """Partition replicas the rings assign to `node`'s devices (0 once swift moved them all)."""
+    return sum(int((ring.table == i).sum()) for ring in model.rings.values() for i in device_ids(ring, model, node))
+
+
 def holding(model, node: str) -> int:
-    """Partition replicas assigned to `node`'s devices (0 once drained)."""
-    total = 0
-    for ring in model.rings.values():
-        for i in device_ids(ring, model, node):
-            total += int((ring.table == i).sum())
-    return total
-
-
-def caught_up(model) -> bool:
-    """No alive device misses a replica that some alive primary could push to it (nor a push in flight)."""
-    for ring in model.rings.values():
-        missing, _ = model.replicator.sources(ring)
-        if missing.any() or ring.inflight.any():
-            return False
-    return True
+    """Partition replicas `node`'s devices still hold: assigned, or moved away but not yet pushed
+    to their new primary (the old holder keeps serving them until then)."""
+    return assigned(model, node) + sum(int((ring.old == i).sum()) for ring in model.rings.values()
+                                       for i in device_ids(ring, model, node))
 
 
 def drain_refusal(model, node: str) -> str:

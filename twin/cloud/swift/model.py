@@ -28,6 +28,12 @@ Rules (docs/storage.md, "The proxy and replicator model"):
   counted in simulated hours since the run began, the ring being fresh then); a removal that
   would leave fewer devices than replicas is skipped (recorded). Slots that moved are empty
   until the replicator (replicator.py) fills them.
+- Planned ring changes (day-2 weight steps, twin/cloud/swift/membership.py) go through
+  `change_ring`: swift's add_dev / set_dev_weight / remove_dev, then its rebalance. Devices added
+  during the run get new slots at the end of the per-device arrays (`_extend`). A moved slot's
+  data stays on its *old holder* (`old`, per slot) while that device is in the builder and its
+  disk works: it counts for reads and against loss, is the replicator's source for the slot,
+  and is dropped when the push completes (or its disk fails, or it leaves the builder).
 - Every device state, level, partition count, replicator pass, ring change and device fill is
   recorded (twin/record/events.py, kinds swift_*); metrics come from the log (metrics.py).
 """
@@ -77,6 +83,7 @@ class RingState:
         self.part_bytes = np.divide(slot_bytes.sum(axis=0), self.present.sum(axis=0),
                                     out=np.zeros(self.parts), where=self.present.any(axis=0))
         self.has = self.present.copy()
+        self.old = np.full(self.table.shape, -1, dtype=np.int64)  # a moved slot's old holder, until pushed
         self.lost = np.zeros(self.parts, dtype=bool)
         self.inflight = np.zeros(self.table.shape, dtype=bool)
         self.failed = np.zeros(self.n_ids + 1, dtype=bool)
@@ -128,9 +135,16 @@ class RingState:
         return sum(bool(ans[d["id"]]) for d in extra)
 
     def fill(self) -> np.ndarray:
+        """Bytes per device id: the replicas it holds as a primary and those it still holds as an old holder."""
         held = self.present & self.has
-        return np.bincount(self.table[held], weights=np.broadcast_to(self.part_bytes, self.table.shape)[held],
-                           minlength=self.n_ids + 1)[: self.n_ids + 1]
+        sizes = np.broadcast_to(self.part_bytes, self.table.shape)
+        kept = self.old >= 0
+        return (np.bincount(self.table[held], weights=sizes[held], minlength=self.n_ids + 1)[: self.n_ids + 1]
+                + np.bincount(self.old[kept], weights=sizes[kept], minlength=self.n_ids + 1)[: self.n_ids + 1])
+
+    def copies(self, alive: np.ndarray) -> np.ndarray:
+        """Per slot: an old holder that is alive (per device id) still has the moved replica."""
+        return (self.old >= 0) & alive[self.old]
 
     def _simulated_hours(self, now: float) -> None:
         """Make swift's min_part_hours bookkeeping (wall-clock hours since `_last_part_moves_epoch`)
@@ -163,7 +177,7 @@ class RingState:
         change(self.builder)
         self._simulated_hours(now)
         swift_count = verbs.rebalance(self.builder, seed=seed, where=f"swift ({self.name} ring)")["reassigned"]
-        old_has, old_inflight = self.has, self.inflight
+        old_has, old_inflight, old_holder = self.has, self.inflight, self.old
         self._load_table()
         self._extend()
         rows = min(before.shape[0], self.table.shape[0])
@@ -174,6 +188,15 @@ class RingState:
         self.has &= self.present
         self.inflight = np.zeros(self.table.shape, dtype=bool)
         self.inflight[:rows] = old_inflight[:rows] & same[:rows]
+        # a moved slot's data stays on the device that held it (its old holder) until the replicator
+        # pushes it to the new primary; a holder no longer in the builder (removed) keeps nothing
+        self.old = np.full(self.table.shape, -1, dtype=np.int64)
+        held_before = old_has[:rows] & (before[:rows] >= 0)
+        self.old[:rows] = np.where(same[:rows] | ~held_before, old_holder[:rows], before[:rows])
+        self.old[(self.old >= 0) & ~self.in_builder[self.old]] = -1
+        back = (self.old >= 0) & (self.old == self.table)  # moved back onto its old holder: held again
+        self.has |= back & self.present
+        self.old[back] = -1
         self.version += 1
         moved = self.present & ~same
         nbytes = float(np.broadcast_to(self.part_bytes, moved.shape)[moved].sum())
@@ -278,6 +301,7 @@ class SwiftModel(DeferredSettle):
             if not ok and not ring.failed[i]:
                 ring.failed[i] = True
                 ring.has &= ring.table != i
+                ring.old[ring.old == i] = -1
                 ring.version += 1
                 self.at(self.p.replication.disk_remove_delay_s, lambda ring=ring, i=i: self._disk_gone(ring, i))
             elif ok and ring.failed[i]:
@@ -292,9 +316,9 @@ class SwiftModel(DeferredSettle):
         ans = ring.answers(self.node_answers)
         alive = ring.answers(self.node_alive)
         held = ring.present & ring.has
-        newly_lost = ~held.any(axis=0) & ring.present.any(axis=0) & ~ring.lost
+        newly_lost = ~held.any(axis=0) & ~(ring.old >= 0).any(axis=0) & ring.present.any(axis=0) & ~ring.lost
         ring.lost |= newly_lost
-        readable = (held & ans[ring.table]).any(axis=0)
+        readable = (held & ans[ring.table]).any(axis=0) | ring.copies(ans).any(axis=0)
         writable = ring.writable(ans)
         under = ~ring.lost & ((held & alive[ring.table]).sum(axis=0) < ring.present.sum(axis=0))
         for path, share in (("read", float(readable.mean())), ("write", float(writable.mean()))):
