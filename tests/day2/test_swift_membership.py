@@ -196,3 +196,16 @@ def test_a_removal_never_loses_a_partition_and_ends_out_of_the_ring(at_s, hours,
 def test_same_seed_same_log():
     a, b = run(GROW_SHRINK, seed=4), run(GROW_SHRINK, seed=4)
     assert hashlib.sha256(a.events.to_csv().encode()).digest() == hashlib.sha256(b.events.to_csv().encode()).digest()
+
+
+def test_a_failed_node_whose_devices_the_operator_removed_is_deleted_without_a_drain():
+    """swift1 is down for good: after `server_remove_delay_s` the operator removed its devices;
+    the removal then has nothing to drain (no weight steps, no time) and deletes the row."""
+    r = run([{"do": "remove_nodes", "nodes": ["swift1"], "at_s": 20000, "label": "gone"}], duration_s=30000,
+            faults=[{"kind": "power_loss", "node": "swift1", "at_s": 1000}])
+    assert [d for _, d, _ in ring_rows(r, "rebalance")] == ["swift1/sdb, swift1/sdc"]  # at 1000 + 14400 s
+    assert float(r.events[(r.events.kind == "swift_ring")].time_s.iloc[0]) == pytest.approx(1000 + 14400)
+    assert rows(r, "swift_drain_step") == [] and rows(r, "swift_devices_removed") == []
+    a = r.events[(r.events.kind == "action") & (r.events.name == "swift_drain swift1") & (r.events.detail == "end")]
+    assert float(a.value.iloc[0]) == 0.0
+    assert r.summary["inventory_deleted"] == ["swift1"] and r.metrics["objects_lost"] == 0

@@ -33,14 +33,14 @@ def _swift_nodes(day2, nodes) -> list[str]:
     return [n for n in nodes if day2.nodes[n].role in SWIFT_ROLES] if day2.swift is not None else []
 
 
-def _step(day2, name: str, row: str, node: str, fraction: float) -> int:
+def _step(day2, name: str, row: str, node: str, fraction: float, add: bool) -> int:
     """One weight step of `node`: swift's add_dev/set_dev_weight and rebalance per ring; rows recorded."""
     from twin.cloud.swift.membership import set_share
 
     model = day2.swift
     model.cause = f"{name}: {node}'s weight to {fraction:.0%}"
     try:
-        moved = set_share(model, node, day2.nodes[node].role, fraction, day2.sc.failure_domains)
+        moved = set_share(model, node, day2.nodes[node].role, fraction, day2.sc.failure_domains, add=add)
     except InputError as e:
         raise StepFailed(f"swift refused the ring change: {e}") from None
     total = 0
@@ -65,16 +65,16 @@ def weights(day2, name, action):
         if k:
             yield day2.world.timeout(_wait_s(day2))
         for node in nodes:
-            _step(day2, name, "swift_weight_step", node, fraction)
+            _step(day2, name, "swift_weight_step", node, fraction, add=True)
     return None
 
 
 def drain(day2, name, action, node):
     """remove_nodes: the node's weights stepped down to 0 and its data moved off."""
-    from twin.cloud.swift.membership import assigned, drain_refusal, holding
+    from twin.cloud.swift.membership import assigned, device_ids, drain_refusal, holding
 
-    if not _swift_nodes(day2, [node]):
-        return None
+    if not _swift_nodes(day2, [node]) or not any(device_ids(r, day2.swift, node) for r in day2.swift.rings.values()):
+        return None  # not a Swift node, or the operator already removed its devices (a failure)
     refusal = drain_refusal(day2.swift, node)
     if refusal:
         raise StepFailed(f"refused: {refusal}")
@@ -82,12 +82,12 @@ def drain(day2, name, action, node):
     for k, fraction in enumerate(action.swift_steps):
         if k:
             yield world.timeout(wait)
-        _step(day2, name, "swift_drain_step", node, fraction)
+        _step(day2, name, "swift_drain_step", node, fraction, add=False)
     for _ in range(MAX_DRAIN_ROUNDS):
         if not assigned(day2.swift, node):
             break
         yield world.timeout(wait)
-        _step(day2, name, "swift_drain_step", node, 0.0)
+        _step(day2, name, "swift_drain_step", node, 0.0, add=False)
     deadline = world.now + wait
     while holding(day2.swift, node) and world.now < deadline:
         yield world.timeout(min(POLL_S, deadline - world.now))

@@ -10,7 +10,8 @@ Rules:
   model runs (the object rings; account and container rings are not modelled).
 - `set_share(model, node, role, fraction, domains)`: every disk of the `swift: disks` spec gets
   weight fraction x its full weight (`ring_weight`): added with swift's `add_dev` the first time,
-  `set_dev_weight` after; then one swift rebalance per ring (model.change_ring: the moved slots
+  `set_dev_weight` after (a drain, `add=False`, only reweighs devices the ring still has: an
+  operator's earlier removal leaves nothing to drain); then one swift rebalance per ring (model.change_ring: the moved slots
   are empty until the replicator fills them). A new device's zone is that of the ring's devices
   on a node sharing its failure domain, else one past the highest zone (its own zone).
 - `remove(model, node)`: the node's devices removed with `remove_dev` and a rebalance.
@@ -49,11 +50,15 @@ def _zone(ring, model, node: str, domains: dict[str, list[str]]) -> int:
     return max(zones.values(), default=0) + 1
 
 
-def set_share(model, node: str, role, fraction: float, domains=None) -> dict[str, tuple[int, int, float]]:
-    """Give `node`'s disks `fraction` of their full weight in its role's rings, and rebalance."""
+def set_share(model, node: str, role, fraction: float, domains=None, add: bool = True
+              ) -> dict[str, tuple[int, int, float]]:
+    """Give `node`'s disks `fraction` of their full weight in its role's rings, and rebalance;
+    with `add` false, only rings already holding its devices change (a drain)."""
     out = {}
     for ring in rings_of(model, role):
         ids = device_ids(ring, model, node)
+        if not ids and not add:
+            continue
         where = f"swift ({ring.name} ring)"
         weights = [fraction * disk.ring_weight for disk in model.p.disks]
 
