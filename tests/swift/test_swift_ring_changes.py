@@ -55,4 +55,4 @@ def test_a_device_added_mid_run_gets_its_slots_and_starts_empty():
     assert state.dev_node[new] == 3 and state.labels[new] == "s3/d0"
     assert moved == reassigned == int((state.table == new).sum()) > 0  # only replicas moved onto it
     assert state.fill()[new] == 0 and not state.has[state.table == new].any()
-    assert state.failed[-1] == state.removed[-1] == False  # noqa: E712 (the "no device" slot stays last)
+    assert not state.failed[-1] and not state.removed[-1]  # the "no device" slot stays last, never failed

@@ -466,7 +466,9 @@ class SwiftReplication:
 @dataclass(frozen=True, slots=True)
 class SwiftRing:
     """The operator changed a ring: subject the ring, name rebalance (devices removed, swift's
-    rebalance) | removal_skipped (too few devices would be left), `detail`: the devices,
+    rebalance) | weight (a day-2 weight step: devices added or reweighed, then swift's rebalance;
+    `detail` gives each device's new weight) | removal_skipped (too few devices would be left),
+    `detail`: the devices,
     `value`: partition replicas that moved."""
 
     ring: str

@@ -11,6 +11,7 @@ Rules:
 """
 from __future__ import annotations
 
+import itertools
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -85,7 +86,7 @@ class Action(SectionModel):
         if not all(0.0 <= f <= 1.0 for f in steps):
             raise ValueError("weight_steps are fractions of the full weight, between 0 and 1")
         rising = self.do == "add_nodes"
-        pairs = list(zip(steps, steps[1:]))
+        pairs = list(itertools.pairwise(steps))
         if not all((b > a) if rising else (b < a) for a, b in pairs):
             raise ValueError(f"{self.do}'s weight_steps must {'rise' if rising else 'fall'} step by step")
         if steps[-1] != (1.0 if rising else 0.0):

@@ -66,7 +66,6 @@ def weights(day2, name, action):
             yield day2.world.timeout(_wait_s(day2))
         for node in nodes:
             _step(day2, name, "swift_weight_step", node, fraction, add=True)
-    return None
 
 
 def drain(day2, name, action, node):
