@@ -179,13 +179,18 @@ def test_bad_weight_steps_are_refused(steps_, message):
 
 
 @pytest.mark.slow
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(at_s=st.floats(0, 30000), hours=st.integers(1, 3), seed=st.integers(0, 50),
-       steps_=st.sampled_from([None, [0.5, 0.0], [0.9, 0.3, 0.0]]))
-def test_a_removal_never_loses_a_partition_and_ends_out_of_the_ring(at_s, hours, seed, steps_):
+       steps_=st.sampled_from([None, [0.5, 0.0], [0.9, 0.3, 0.0]]),
+       outage=st.none() | st.tuples(st.sampled_from(["swift0", "swift2"]), st.floats(0, 20000), st.floats(60, 10000)))
+def test_a_removal_never_loses_a_partition_and_ends_out_of_the_ring(at_s, hours, seed, steps_, outage):
+    """Over random start times, min_part_hours, step lists and an outage of another Swift node
+    (shorter than the operator's removal delay) during the drain."""
     action = {"do": "remove_nodes", "nodes": ["swift1"], "at_s": at_s,
               **({"weight_steps": steps_} if steps_ else {})}
-    r = run([action], seed=seed, min_part_hours=hours, duration_s=at_s + 8 * hours * HOUR + 8000)
+    faults = [] if outage is None else [{"kind": "power_loss", "node": outage[0], "at_s": at_s + outage[1],
+                                         "for_s": outage[2]}]
+    r = run([action], seed=seed, min_part_hours=hours, duration_s=at_s + 8 * hours * HOUR + 30000, faults=faults)
     assert r.metrics["objects_lost"] == 0
     assert r.summary["inventory_deleted"] == ["swift1"]
     ring = r.operations.swift.rings["object"]
