@@ -1,5 +1,5 @@
 """Same scenario and seed, same event log byte for byte, with the day-2 Nova state, VSA
-membership changes and notice-gated repairs, whatever Python's string hashing (two processes
+membership changes, Swift weight steps and notice-gated repairs, whatever Python's string hashing (two processes
 with different PYTHONHASHSEED)."""
 import hashlib
 import os
@@ -12,15 +12,18 @@ SCRIPT = """
 import hashlib
 from twin.inventory import generate_from_spec
 from twin.runs import Scenario, simulate
-sc = Scenario(name="v", run="operations", inventory={"generate": {"vsa": 4, "compute": 4}},
+sc = Scenario(name="v", run="operations", inventory={"generate": {"vsa": 4, "compute": 4, "swift": 3}},
+              swift={"min_part_hours": 1, "part_power": 8},
               operations={"duration_s": 60000},
               faults=[{"kind": "node_crash", "nodes": "all", "ttf": {"dist": "exponential", "mean": 40000},
                        "ttr": {"dist": "fixed", "value": 900}}],
-              actions={"schedule": [{"do": "add_nodes", "nodes": ["vsa3", "compute3"], "at_s": 1000, "label": "grow"},
-                                    {"do": "remove_nodes", "nodes": ["compute0", "vsa3"], "after": "grow"},
+              actions={"schedule": [{"do": "add_nodes", "nodes": ["vsa3", "compute3", "swift2"], "at_s": 1000,
+                                     "label": "grow"},
+                                    {"do": "remove_nodes", "nodes": ["compute0", "vsa3", "swift0"], "after": "grow"},
                                     {"do": "backup", "target": "undercloud", "at_s": 3000, "every_s": 20000}]})
 events = simulate(sc, generate_from_spec(sc.inventory.generate.model_dump()), 7).events
 assert (events.kind == "fault").any() and (events.name == "noticed").any() and (events.kind == "vsa_resync").any()
+assert events.name.str.startswith("swift_weight_step").any() and events.name.str.startswith("swift_drain_step").any()
 print(hashlib.sha256(events.to_csv().encode()).hexdigest())
 """
 

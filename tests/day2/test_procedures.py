@@ -12,13 +12,16 @@ from twin.cloud.day2.procedures import steps_of
 #: [H-add] "Adding nodes": rows appended to baremetal.csv, enrolled, `--update-overcloud`; removal:
 #: nova-compute disabled, the node's Heat resource and Ironic node deleted, the row `:deleted`.
 #: [H-br] "Backup and Restore": one copy per target.
+#: [H-swift] a Swift node's disks enter the rings in weight steps (25/50/75/100 %), one per
+#: min_part_hours; a leaving node is drained the same way before its devices are removed.
 DOCUMENTED = {
     "replace_controller": ["forget_cluster_node", "scale_control_to_2", "enrol_new_node", "deploy_new_node",
                            "scale_control_to_3", "galera_sst"],
     "replace_controller0": ["forget_cluster_node", "scale_control_to_2", "enrol_new_node", "deploy_new_node",
                             "scale_control_to_3", "galera_sst", "move_singletons", "restore_sherpa"],
-    "add_nodes": ["append_rows", "enrol", "update_overcloud", "configure", "schedulable", "join_storage_cluster"],
-    "remove_nodes": ["drain_storage", "disable_nova_compute", "migrate_vms", "delete_stack_resource", "delete_ironic_node",
+    "add_nodes": ["append_rows", "enrol", "update_overcloud", "configure", "schedulable", "join_storage_cluster",
+                  "swift_weight_steps"],
+    "remove_nodes": ["drain_storage", "swift_drain", "swift_remove_devices", "disable_nova_compute", "migrate_vms", "delete_stack_resource", "delete_ironic_node",
                      "mark_deleted"],
     "rolling_update": ["drain", "reboot", "health_check"],
     "backup": ["backup"],

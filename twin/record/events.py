@@ -438,7 +438,9 @@ class SwiftReplication(NamedTuple):
 
 class SwiftRing(NamedTuple):
     """The operator changed a ring: subject the ring, name rebalance (devices removed, swift's
-    rebalance) | removal_skipped (too few devices would be left), `detail`: the devices,
+    rebalance) | weight (a day-2 weight step: devices added or reweighed, then swift's rebalance;
+    `detail` gives each device's new weight) | removal_skipped (too few devices would be left),
+    `detail`: the devices,
     `value`: partition replicas that moved."""
 
     ring: str

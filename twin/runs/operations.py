@@ -127,7 +127,8 @@ class Operations:
             if p.monitoring.enabled else None
         if monitor is not None:  # repairs start from the notice (docs/operations.md)
             self.injector.repair_gate = monitor.repair_gate
-        return monitor, Day2(world, sc, self.nodes, liveness, targets, self.plane, monitor, vsa=self.vsa)
+        return monitor, Day2(world, sc, self.nodes, liveness, targets, self.plane, monitor, vsa=self.vsa,
+                             swift=self.swift)
 
     def _vsa(self, world, sc, liveness):
         """The StoreVirtual clusters of the VSA nodes (twin/cloud/vsa). Their resyncs run on the
@@ -145,8 +146,8 @@ class Operations:
                         nic_bps=(lambda n: machines[n].nic_bps() if n in machines else math.inf) if machines else None)
 
     def _swift(self, world, sc, liveness, swift_nodes, controllers):
-        """Swift's object rings (built from `swift:` once per run, or the operator's builders) and
-        their proxy and replicator model (twin/cloud/swift/model.py), where the world has the shared
+        """Swift's object rings (built from `swift:` once per run without the rows add_nodes will
+        deploy, or the operator's builders) and their proxy and replicator model (twin/cloud/swift/model.py), where the world has the shared
         management network replication runs on (a simulated world, today)."""
         link = getattr(world.hardware, "link", None)
         if link is None or not swift_nodes:
@@ -154,7 +155,9 @@ class Operations:
         from twin.cloud.swift.build import shared_rings
         from twin.cloud.swift.model import OBJECT_RINGS, SwiftModel
 
-        builders = shared_rings(sc.swift, self.nodes, sc.failure_domains, names=OBJECT_RINGS)
+        spares = set(sc.actions.spares()) if sc.actions is not None else set()  # enter the rings when added
+        holders = [n for n in self.nodes if n.name not in spares]
+        builders = shared_rings(sc.swift, holders, sc.failure_domains, names=OBJECT_RINGS)
         if not builders:
             return None
         machines = world.hardware.machines

@@ -11,6 +11,7 @@ Rules:
 """
 from __future__ import annotations
 
+import itertools
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -18,6 +19,10 @@ from pydantic import Field, model_validator
 from twin.cloud.nova.flavors import M1_FLAVORS
 from twin.scenario.base import SectionModel
 
+#: Helion's weight steps for a Swift node entering the rings (docs/domain.md, "Swift" [H-swift]); a drain
+#: steps down the same way.
+ADD_WEIGHT_STEPS = (0.25, 0.5, 0.75, 1.0)
+DRAIN_WEIGHT_STEPS = (0.75, 0.5, 0.25, 0.0)
 PROCEDURES = ("replace_controller", "backup", "restore", "add_nodes", "remove_nodes", "rolling_update")
 BACKUP_TARGETS = ("seed", "undercloud", "controller", "database")
 
@@ -48,6 +53,16 @@ class Action(SectionModel):
     when: When | None = None
     force: bool = Field(False, description="remove_nodes: remove even when capacity is short (the VMs that "
                         "cannot move are lost; default: the removal is refused with the reason)")
+    weight_steps: list[float] | None = Field(
+        None, min_length=1, description="add_nodes / remove_nodes: a Swift node's ring weight, as fractions of "
+        "its full weight, one step per min_part_hours (default: 0.25, 0.5, 0.75, 1 to add; 0.75, 0.5, 0.25, 0 "
+        "to drain) [H-swift]")
+
+    @property
+    def swift_steps(self) -> list[float]:
+        if self.weight_steps is not None:
+            return list(self.weight_steps)
+        return list(ADD_WEIGHT_STEPS if self.do == "add_nodes" else DRAIN_WEIGHT_STEPS)
 
     @model_validator(mode="after")
     def _one_trigger(self):
@@ -66,7 +81,23 @@ class Action(SectionModel):
             raise ValueError("spare: is the new server of a replace_controller")
         if self.do in ("add_nodes", "remove_nodes") and not self.nodes:
             raise ValueError(f"{self.do} needs nodes")
+        if self.weight_steps is not None:
+            self._check_weight_steps()
         return self
+
+    def _check_weight_steps(self) -> None:
+        steps = self.weight_steps
+        if self.do not in ("add_nodes", "remove_nodes"):
+            raise ValueError("weight_steps applies to add_nodes and remove_nodes only")
+        if not all(0.0 <= f <= 1.0 for f in steps):
+            raise ValueError("weight_steps are fractions of the full weight, between 0 and 1")
+        rising = self.do == "add_nodes"
+        pairs = list(itertools.pairwise(steps))
+        if not all((b > a) if rising else (b < a) for a, b in pairs):
+            raise ValueError(f"{self.do}'s weight_steps must {'rise' if rising else 'fall'} step by step")
+        if steps[-1] != (1.0 if rising else 0.0):
+            raise ValueError(f"{self.do}'s weight_steps end at {1 if rising else 0} (the node "
+                             f"{'at its full weight' if rising else 'holding nothing'})")
 
 
 class Monitoring(SectionModel):
@@ -133,12 +164,22 @@ class Actions(SectionModel):
     def labelled(self) -> list[tuple[str, Action]]:
         return [(a.label or f"{a.do}[{i}]", a) for i, a in enumerate(self.schedule)]
 
+    def spares(self) -> list[str]:
+        """The rows add_nodes actions deploy (not in the cloud until then), in schedule order."""
+        out = []
+        for a in self.schedule:
+            if a.do == "add_nodes":
+                out += [n for n in a.nodes if n not in out]
+        return out
+
 
 #: The roles each procedure acts on (inventory role values).
 NODE_ROLES = {
     "replace_controller": ("OvercloudControl",),
-    "add_nodes": ("OvercloudCompute", "OvercloudVSAStorage", "OvercloudVSAAOStorage"),
-    "remove_nodes": ("OvercloudCompute", "OvercloudVSAStorage", "OvercloudVSAAOStorage"),
+    "add_nodes": ("OvercloudCompute", "OvercloudVSAStorage", "OvercloudVSAAOStorage", "OvercloudSwiftStorage",
+                  "OvercloudSOSwiftStorage"),
+    "remove_nodes": ("OvercloudCompute", "OvercloudVSAStorage", "OvercloudVSAAOStorage", "OvercloudSwiftStorage",
+                     "OvercloudSOSwiftStorage"),
 }
 
 

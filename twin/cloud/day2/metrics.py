@@ -10,6 +10,9 @@
     vms_migrated                            VMs a removal moved off its node (live-migrated or evacuated)
     vms_lost                                VMs a forced removal lost (capacity short)
     removals_short                          removals that found capacity short (refused unless forced)
+    swift_weight_steps                      Swift weight steps taken (add and drain rounds)
+    swift_replicas_moved                    partition replicas Swift's rebalances reassigned in
+                                            those steps and the devices' removal (swift's count)
     update_cost_s_<service>                 a rolling update's unavailability of the service: the
                                             integral of (1 - level) over the updates' windows
 """
@@ -63,6 +66,9 @@ def day2_metrics(events, duration_s: float, services) -> dict[str, float]:
     out["vms_migrated"] = _sum("vms_moved ")
     out["vms_lost"] = _sum("vms_lost ")
     out["removals_short"] = float(actions.name.str.startswith("capacity_short ").sum())
+    weight_rows = actions.name.str.startswith(("swift_weight_step ", "swift_drain_step "))
+    out["swift_weight_steps"] = float(weight_rows.sum())
+    out["swift_replicas_moved"] = _sum(("swift_weight_step ", "swift_drain_step ", "swift_devices_removed "))
 
     monitor = events[events.kind == "monitor"]
     delays = monitor[monitor.name == "noticed"].value.to_numpy(dtype=float)

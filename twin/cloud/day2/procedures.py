@@ -3,6 +3,9 @@
 figure its duration comes from (a field of `actions.figures`, of `timing`, or measured: "" when
 the effect's own work takes the time), and its source.
 
+Swift's weight steps are one table step (`swift_weight_steps`, `swift_drain`) whose rounds are
+recorded as `swift_weight_step` / `swift_drain_step` rows (twin/cloud/day2/swift_steps.py).
+
 Rules: the order of a table is the procedure's order; `per_node` procedures run their table once
 per node, one node at a time (rolling_update, remove_nodes); `CONTROLLER0_EXTRA` follows a
 replace of the bootstrap controller. Tests compare these tables with the documented steps.
@@ -41,9 +44,12 @@ ADD_NODES = (
     Step("configure", "configure", "timing.overcloud_compute_configure_s (same stack update: same bound)", "H-add"),
     Step("schedulable", "schedulable", "timing.schedulable_after_s", "H-add"),
     Step("join_storage_cluster", "join_storage", "vsa.resync_gbps (restripe flow)", "H-vsa"),
+    Step("swift_weight_steps", "swift_weights", "swift.min_part_hours between weight steps", "H-swift"),
 )
 REMOVE_NODE = (
     Step("drain_storage", "drain_storage", "vsa.resync_gbps (drain flow)", "H-vsa"),
+    Step("swift_drain", "swift_drain", "swift.min_part_hours between weight steps; replication", "H-swift"),
+    Step("swift_remove_devices", "swift_remove", "", "H-swift"),
     Step("disable_nova_compute", "nova_disable", "figures.nova_disable_s", "H-add"),
     Step("migrate_vms", "migrate_vms", "compute.live_migration_s per VM (no Nova state: figures.drain_s)", "H-add"),
     Step("delete_stack_resource", "stack_update", "figures.stack_update_s", "H-add"),

@@ -14,7 +14,8 @@ Rules:
   VMs off through the Nova model (live migration; evacuation when the node is down), refused
   with the reason when capacity is short unless the action says `force`; add_nodes' compute
   nodes become Nova hosts at their `schedulable` step. VSA rows join their cluster (restripe)
-  and are drained before they leave (twin/cloud/vsa/membership.py); a step that does not apply
+  and are drained before they leave (twin/cloud/vsa/membership.py); Swift rows enter and leave
+  the rings in weight steps (twin/cloud/day2/swift_steps.py); a step that does not apply
   to a node's role (a VSA node's Nova steps, a compute node's storage steps) takes no time.
 - `when` conditions count from the notice time when monitoring is on (Monitor.noticed_at).
 - add_nodes' rows start as spares and removed nodes end so: powered off with nothing to boot (a
@@ -40,13 +41,13 @@ class StepFailed(Exception):
 
 
 class Day2:
-    def __init__(self, world, sc, nodes, liveness, targets, plane=None, monitor=None, vsa=None):
+    def __init__(self, world, sc, nodes, liveness, targets, plane=None, monitor=None, vsa=None, swift=None):
         self.world, self.sc, self.lv, self.targets = world, sc, liveness, targets
         self.p = sc.actions
         self.f = self.p.figures
         self.timing = sc.timing
         self.nodes = {n.name: n for n in nodes}
-        self.plane, self.monitor, self.vsa = plane, monitor, vsa
+        self.plane, self.monitor, self.vsa, self.swift = plane, monitor, vsa, swift
         self.undercloud = next((n.name for n in nodes if n.role is Role.UNDERCLOUD), None)
         self.ended: dict[str, object] = {}
         self.last_backup: dict[str, float] = {}  # target -> snapshot time of the last good backup
@@ -256,6 +257,22 @@ class Day2:
         if event is not None:
             yield event
         return None
+
+    # Swift's weight steps (twin/cloud/day2/swift_steps.py)
+    def swift_weights(self, name, action, node, step):
+        from twin.cloud.day2 import swift_steps
+
+        return (yield from swift_steps.weights(self, name, action))
+
+    def swift_drain(self, name, action, node, step):
+        from twin.cloud.day2 import swift_steps
+
+        return (yield from swift_steps.drain(self, name, action, node))
+
+    def swift_remove(self, name, action, node, step):
+        from twin.cloud.day2 import swift_steps
+
+        return (yield from swift_steps.remove(self, name, action, node))
 
     def nova_disable(self, name, action, node, step):
         if self.nodes[node].role is not Role.COMPUTE:

@@ -28,6 +28,12 @@ Rules (docs/storage.md, "The proxy and replicator model"):
   counted in simulated hours since the run began, the ring being fresh then); a removal that
   would leave fewer devices than replicas is skipped (recorded). Slots that moved are empty
   until the replicator (replicator.py) fills them.
+- Planned ring changes (day-2 weight steps, twin/cloud/swift/membership.py) go through
+  `change_ring`: swift's add_dev / set_dev_weight / remove_dev, then its rebalance. Devices added
+  during the run get new slots at the end of the per-device arrays (`_extend`). A moved slot's
+  data stays on its *old holder* (`old`, per slot) while that device is in the builder and its
+  disk works: it counts for reads and against loss, is the replicator's source for the slot,
+  and is dropped when the push completes (or its disk fails, or it leaves the builder).
 - Every device state, level, partition count, replicator pass, ring change and device fill is
   recorded (twin/record/events.py, kinds swift_*); metrics come from the log (metrics.py).
 """
@@ -77,6 +83,7 @@ class RingState:
         self.part_bytes = np.divide(slot_bytes.sum(axis=0), self.present.sum(axis=0),
                                     out=np.zeros(self.parts), where=self.present.any(axis=0))
         self.has = self.present.copy()
+        self.old = np.full(self.table.shape, -1, dtype=np.int64)  # a moved slot's old holder, until pushed
         self.lost = np.zeros(self.parts, dtype=bool)
         self.inflight = np.zeros(self.table.shape, dtype=bool)
         self.failed = np.zeros(self.n_ids + 1, dtype=bool)
@@ -128,9 +135,16 @@ class RingState:
         return sum(bool(ans[d["id"]]) for d in extra)
 
     def fill(self) -> np.ndarray:
+        """Bytes per device id: the replicas it holds as a primary and those it still holds as an old holder."""
         held = self.present & self.has
-        return np.bincount(self.table[held], weights=np.broadcast_to(self.part_bytes, self.table.shape)[held],
-                           minlength=self.n_ids + 1)[: self.n_ids + 1]
+        sizes = np.broadcast_to(self.part_bytes, self.table.shape)
+        kept = self.old >= 0
+        return (np.bincount(self.table[held], weights=sizes[held], minlength=self.n_ids + 1)[: self.n_ids + 1]
+                + np.bincount(self.old[kept], weights=sizes[kept], minlength=self.n_ids + 1)[: self.n_ids + 1])
+
+    def copies(self, alive: np.ndarray) -> np.ndarray:
+        """Per slot: an old holder that is alive (per device id) still has the moved replica."""
+        return (self.old >= 0) & alive[self.old]
 
     def _simulated_hours(self, now: float) -> None:
         """Make swift's min_part_hours bookkeeping (wall-clock hours since `_last_part_moves_epoch`)
@@ -144,16 +158,28 @@ class RingState:
 
     def remove(self, ids: list[int], seed: int, now: float = 0.0) -> int:
         """Remove devices and rebalance (swift's); the partition replicas that moved (now empty)."""
+        def change(builder):
+            for i in ids:
+                builder.remove_dev(i)
+
+        moved, _, _ = self.rebalance(change, seed, now)
+        self.removed[ids] = True
+        return moved
+
+    def rebalance(self, change, seed: int, now: float = 0.0) -> tuple[int, int, float]:
+        """Apply `change(builder)` (swift's add_dev, set_dev_weight, remove_dev) and rebalance with
+        swift's RingBuilder; the slots whose device changed are empty until the replicator fills
+        them. Devices added get slots at the end of the per-device arrays. Returns (partition
+        replicas that moved by the table, swift's own count of reassigned replicas, their bytes)."""
         from twin.cloud.swift import verbs
 
         before = self.table
-        for i in ids:
-            self.builder.remove_dev(i)
+        change(self.builder)
         self._simulated_hours(now)
-        verbs.rebalance(self.builder, seed=seed, where=f"swift ({self.name} ring)")
-        self.removed[ids] = True
-        old_has, old_inflight = self.has, self.inflight
+        swift_count = verbs.rebalance(self.builder, seed=seed, where=f"swift ({self.name} ring)")["reassigned"]
+        old_has, old_inflight, old_holder = self.has, self.inflight, self.old
         self._load_table()
+        self._extend()
         rows = min(before.shape[0], self.table.shape[0])
         same = np.zeros(self.table.shape, dtype=bool)
         same[:rows] = before[:rows] == self.table[:rows]
@@ -162,8 +188,29 @@ class RingState:
         self.has &= self.present
         self.inflight = np.zeros(self.table.shape, dtype=bool)
         self.inflight[:rows] = old_inflight[:rows] & same[:rows]
+        # a moved slot's data stays on the device that held it (its old holder) until the replicator
+        # pushes it to the new primary; a holder no longer in the builder (removed) keeps nothing
+        self.old = np.full(self.table.shape, -1, dtype=np.int64)
+        held_before = old_has[:rows] & (before[:rows] >= 0)
+        self.old[:rows] = np.where(same[:rows] | ~held_before, old_holder[:rows], before[:rows])
+        self.old[(self.old >= 0) & ~self.in_builder[self.old]] = -1
+        back = (self.old >= 0) & (self.old == self.table)  # moved back onto its old holder: held again
+        self.has |= back & self.present
+        self.old[back] = -1
         self.version += 1
-        return int((self.present & ~same).sum())
+        moved = self.present & ~same
+        nbytes = float(np.broadcast_to(self.part_bytes, moved.shape)[moved].sum())
+        return int(moved.sum()), int(swift_count), nbytes
+
+    def _extend(self) -> None:
+        """Grow the per-device arrays (index = device id, last slot = "no device") to n_ids + 1."""
+        for name, fill in (("failed", False), ("removed", False), ("fill_recorded", -1.0)):
+            old = getattr(self, name)
+            if len(old) == self.n_ids + 1:
+                continue
+            grown = np.full(self.n_ids + 1, fill, dtype=old.dtype)
+            grown[: len(old) - 1] = old[:-1]
+            setattr(self, name, grown)
 
 
 class SwiftModel(DeferredSettle):
@@ -254,6 +301,7 @@ class SwiftModel(DeferredSettle):
             if not ok and not ring.failed[i]:
                 ring.failed[i] = True
                 ring.has &= ring.table != i
+                ring.old[ring.old == i] = -1
                 ring.version += 1
                 self.at(self.p.replication.disk_remove_delay_s, lambda ring=ring, i=i: self._disk_gone(ring, i))
             elif ok and ring.failed[i]:
@@ -268,9 +316,9 @@ class SwiftModel(DeferredSettle):
         ans = ring.answers(self.node_answers)
         alive = ring.answers(self.node_alive)
         held = ring.present & ring.has
-        newly_lost = ~held.any(axis=0) & ring.present.any(axis=0) & ~ring.lost
+        newly_lost = ~held.any(axis=0) & ~(ring.old >= 0).any(axis=0) & ring.present.any(axis=0) & ~ring.lost
         ring.lost |= newly_lost
-        readable = (held & ans[ring.table]).any(axis=0)
+        readable = (held & ans[ring.table]).any(axis=0) | ring.copies(ans).any(axis=0)
         writable = ring.writable(ans)
         under = ~ring.lost & ((held & alive[ring.table]).sum(axis=0) < ring.present.sum(axis=0))
         for path, share in (("read", float(readable.mean())), ("write", float(writable.mean()))):
@@ -323,3 +371,13 @@ class SwiftModel(DeferredSettle):
         self._rebalances += 1
         moved = ring.remove(ids, seed=self.p.seed + self._rebalances, now=self.world.now)
         self.record(SwiftRing(ring.name, "rebalance", names, moved, self.cause))
+
+    def change_ring(self, ring: RingState, action: str, names: str, change) -> tuple[int, int, float]:
+        """An operator's planned ring change (twin/cloud/swift/membership.py): `change(builder)`
+        then swift's rebalance, recorded as a SwiftRing `action`; (moved, swift's reassigned,
+        bytes moved)."""
+        self._rebalances += 1
+        moved = ring.rebalance(change, seed=self.p.seed + self._rebalances, now=self.world.now)
+        self.record(SwiftRing(ring.name, action, names, moved[0], self.cause))
+        self.request_settle()
+        return moved

@@ -4,8 +4,10 @@ replicas as flows on the shared management network (twin/sim/network.py).
 Rules (docs/storage.md, "The proxy and replicator model"):
 - A slot (replica, partition) is *missing* when its device is alive (model.py) but does not hold
   the data (a moved slot after a rebalance, a replaced disk), the partition is not lost and some
-  alive primary holds it. Its *source* is the first such primary in replica order (swift's every
-  holder pushes and rsync finds the others already in sync: one copy crosses the wire).
+  alive primary or the slot's alive old holder (model.py) holds it. Its *source* is the old
+  holder (its replicator pushes the partition it no longer owns, then deletes it), else the
+  first holding primary in replica order (swift's every holder pushes and rsync finds the
+  others already in sync: one copy crosses the wire).
 - Each (ring, server) runs passes: a pass takes every missing slot it is the source of and
   whose target it reaches, pushes their bytes as `concurrency` equal flows (each capped by the
   server's NIC, competing max-min fairly with every other flow on the link: VSA resyncs, PXE),
@@ -45,17 +47,19 @@ class Replicator:
 
     # --- which slots miss data, and who pushes them ---------------------------------------------
     def sources(self, ring) -> tuple[np.ndarray, np.ndarray]:
-        """(missing slots mask, source node index per partition, -1 = none)."""
+        """(missing slots mask, source node index per slot, -1 = none): a moved slot's alive old
+        holder, else the partition's first alive primary holding it."""
         alive = ring.answers(self.model.node_alive)
         on = alive[ring.table] & ring.present
         holder = on & ring.has
         missing = on & ~ring.has & ~ring.inflight & ~ring.lost[None, :]
         has_src = holder.any(axis=0)
-        missing &= has_src[None, :]
+        old_ok = ring.copies(alive)
+        missing &= has_src[None, :] | old_ok
         first = holder.argmax(axis=0)
         src_dev = ring.table[first, np.arange(ring.parts)]
         src_node = np.where(has_src, ring.dev_node[src_dev], -1)
-        return missing, src_node
+        return missing, np.where(old_ok, ring.dev_node[ring.old], src_node[None, :])
 
     def settle(self) -> None:
         """After the model's settle: stop passes whose server left, wake servers with work."""
@@ -72,7 +76,7 @@ class Replicator:
             missing, src_node = self.sources(ring)
             if not missing.any():
                 continue
-            for k in np.unique(src_node[missing.any(axis=0)]):
+            for k in np.unique(src_node[missing]):
                 if k < 0:
                     continue
                 key = (ring.name, m.nodes[int(k)])
@@ -98,7 +102,7 @@ class Replicator:
         if not m.node_alive[k]:
             return  # woken again when it is alive
         missing, src_node = self.sources(ring)
-        slots = missing & (src_node == k)[None, :]
+        slots = missing & (src_node == k)
         mine = slots.copy()
         if slots.any():
             targets = ring.dev_node[ring.table[slots]]
@@ -140,6 +144,7 @@ class Replicator:
         now_devs = ring.table[rows, cols] if rows.size and rows.max() < ring.table.shape[0] else run.devs
         done = (now_devs == run.devs) & ans[run.devs]
         ring.has[rows[done], cols[done]] = True
+        ring.old[rows[done], cols[done]] = -1  # the old holder deletes its copy once pushed
         ring.version += 1
         m.cause = f"replication pass of {run.node} done"
         m.record(SwiftReplication(ring.name, run.node, "end", int(done.sum()), run.nbytes, m.cause))
