@@ -195,7 +195,7 @@ def main() -> int:
     try:
         up_s, _ = timed(lambda: lab.up(args.nodes, deploy=args.deploy))
         inventory, _ = resolve_inventory(loaded, str(lab.dir / "instackenv.json"))
-        run_s, result = timed(lambda: run_live(loaded.scenario, inventory, 1, "lab", lab_dir=lab.dir, progress=False))
+        run_s, result = timed(lambda: run_live(loaded, inventory, 1, "lab", lab_dir=lab.dir, progress=False))
         result.summary["inputs"] = {"scenario_file": str(SCENARIO), "inventory_file": str(lab.dir / "instackenv.json")}
         write_outputs(result, work / "run")
         d = result.summary["deployment"]

@@ -250,8 +250,9 @@ class Lab:
         `disks_mib={index: MiB}`: those guests' disks have that size instead of the scaled
         declared one (set when the guest's disk is made). `deploy`: "real" (runs on this lab
         write the user image to the guests' disks with the deploy ramdisk, images.py) or
-        "emulated" (the default here, kept for the live tests of BMCs and workflows that do not
-        need a Linux kernel booted twice per node under TCG: README.md); set when the lab is made."""
+        "emulated" (the default for a new lab here, kept for the live tests of BMCs and workflows
+        that do not need a Linux kernel booted twice per node under TCG: README.md); kept until
+        an `up` names the other one."""
         from real_backends.lab import owners
 
         owners.reap_stale()
@@ -775,10 +776,13 @@ class Lab:
                 removed["guests"] = [name for name in gone if name]
             finally:
                 conn.close()
-        # 3. Guest disks (outside the lab folder: disk_dir()), recorded ones and any of this lab's names.
+        # 3. Guest disks (outside the lab folder: disk_dir()), recorded ones and any of this lab's
+        #    guest names (domain names are unique on the host, so these files are this lab's).
+        own = re.compile(rf"^twin-{re.escape(self.name)}-[0-9]+\.qcow2$")
         disks = {Path(n["disk"]) for n in state.get("nodes", []) if n.get("disk")}
+        disks.update(p for p in disk_dir().glob(f"twin-{self.name}-*.qcow2") if own.match(p.name))
         for disk in disks:
-            if disk.is_file() and disk.name.startswith(f"twin-{self.name}-") and disk.suffix == ".qcow2":
+            if disk.is_file() and own.match(disk.name):
                 disk.unlink()
                 removed["files"].append(str(disk))
         # 4. Files: the recorded ones, the lab's subdirectories, the state, the registry entry.
