@@ -142,3 +142,22 @@ def test_a_checksum_mismatch_fails_the_write_clearly(deployed, real_lab, scenari
     outcome = result.summary["deployment"]["nodes"][node.name]
     assert outcome["state"] == "deploy failed", outcome
     assert "checksum mismatch" in outcome["cause"] and wrong in outcome["cause"] and a.image_sha256 in outcome["cause"]
+
+
+def test_guest_disks_are_thin_qcow2_sized_from_the_inventory_and_go_with_the_lab(fresh_lab):
+    """qemu-img's view of the disks `up` makes (no guest is started), and `down` removes them."""
+    from real_backends.lab.lab import DISK_SCALE
+
+    lab = fresh_lab("disks")
+    lab.up(2, owned=True, disks_mib={1: 4})
+    nodes = json.loads((lab.dir / "lab.json").read_text())["nodes"]
+    declared_gib = json.loads((lab.dir / "instackenv.json").read_text())["nodes"][0]["disk"]
+    sizes = []
+    for n in nodes:
+        info = json.loads(subprocess.run(["qemu-img", "info", "-U", "--output=json", n["disk"]], capture_output=True,
+                                         text=True, check=True, timeout=60).stdout)
+        assert info["format"] == "qcow2" and info["actual-size"] < 1024 * 1024  # thin: nothing allocated yet
+        sizes.append(info["virtual-size"])
+    assert sizes == [declared_gib * 1024 ** 3 // DISK_SCALE, 4 * 1024 ** 2]
+    lab.down()
+    assert not any(Path(n["disk"]).exists() for n in nodes)
