@@ -29,7 +29,7 @@ from real_backends.hardware import LiveHardware  # noqa: E402
 from real_backends.ipmi.client import IpmiClient  # noqa: E402
 from real_backends.lab import Lab  # noqa: E402
 from real_backends.redfish.client import RedfishClient  # noqa: E402
-from twin.analysis.calibrate import calibrate, write_measurements  # noqa: E402
+from twin.analysis.calibrate import calibrate, shared_bandwidth_bps, write_measurements  # noqa: E402
 from twin.analysis.runs import read_run  # noqa: E402
 from twin.kernel.live import make_live_world  # noqa: E402
 from twin.record.recorder import Recorder  # noqa: E402
@@ -83,9 +83,9 @@ def write_rates(events) -> str:
     if w.empty:
         return "no real image writes"
     per_node = (w.bytes / w.write_s).median() / MIB
-    span = w.end.max() - w.start.min()
-    return (f"{len(w)} writes of {w.bytes.median() / MIB:.1f} MiB: per node median {per_node:.2f} MiB/s, "
-            f"all {w.bytes.sum() / MIB:.0f} MiB in {span:.1f} s = {w.bytes.sum() / span / MIB:.2f} MiB/s")
+    shared = shared_bandwidth_bps(w)
+    together = "no writes overlapped" if shared is None else f"writes running at once: {shared / MIB:.2f} MiB/s in total at most"
+    return f"{len(w)} writes of {w.bytes.median() / MIB:.1f} MiB: per node median {per_node:.2f} MiB/s; {together}"
 
 
 def ipmi_round_trips(lab: Lab, calls: int = 20) -> dict:

@@ -15,6 +15,10 @@ Rules of this file:
 - `busy_s: S` in the config: for S seconds after the BMC starts and after each power change,
   chassis power commands are refused with completion code 0xC0 (node busy), as real BMCs refuse
   commands during a power transition (`twin lab up --bmc-busy S`); each refusal is a log line.
+- pyghmi 1.6's server sessions hand a packet for the listening socket to `sessionless_data`,
+  which only the server has: the BMC process died with an AttributeError when a new client's
+  packet arrived while a session was draining its queue (seen on busy 9-node labs). The session
+  class gets a `sessionless_data` that passes the packet to the process's one IPMI server.
 - virtualbmc reads its configuration from VIRTUALBMC_CONFIG; the lab points it (and HOME) at the
   lab directory so that labs never share state with each other or with ~/.vbmc.
 """
@@ -28,6 +32,24 @@ import time
 
 #: IPMI completion code "node busy" (IPMI 2.0 table 5-2), what virtualbmc answers when libvirt fails.
 NODE_BUSY = 0xC0
+
+
+def _route_sessionless_packets() -> None:
+    """See the module docstring: ServerSession.sessionless_data -> the IpmiServer's."""
+    from pyghmi.ipmi.private import serversession
+
+    if hasattr(serversession.ServerSession, "sessionless_data"):
+        return
+
+    def sessionless_data(session, data, sockaddr):
+        # bmc_handlers: {server socket: {0: IpmiServer}, client address: {port: ServerSession}}
+        servers = [h.get(0) for h in list(session.bmc_handlers.values())]
+        for server in servers:
+            if isinstance(server, serversession.IpmiServer):
+                server.sessionless_data(data, sockaddr)
+                return
+
+    serversession.ServerSession.sessionless_data = sessionless_data
 
 
 def main(argv: list[str]) -> int:
@@ -78,6 +100,7 @@ def main(argv: list[str]) -> int:
             return self._changed(VirtualBMC.power_on(self))
 
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    _route_sessionless_packets()
     try:
         bmc = LabBMC(conf["user"], conf["password"], int(conf["port"]), address,
                      conf["domain"], conf.get("uri", "qemu:///system"))
