@@ -35,7 +35,8 @@ $(CORE): pyproject.toml | $(PY)
 	$(PIP) install -e '.[test]'
 	touch $@
 
-# Live-lab host: Debian packages (as root), libvirt-python + virtualbmc in the venv, libvirtd running.
+# Live-lab host: Debian packages (as root), libvirt-python + virtualbmc in the venv, libvirtd running,
+# the deploy ramdisk and user image built once (real_backends/lab/images.py).
 # On a machine that cannot have a lab this prints why and carries on; the live tests then skip
 # with that reason (never under CI=true, where they fail instead).
 lab-host: $(CORE)

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""The live lab, measured: a 9-node lab from `twin lab up` to all nodes active (and where the
-time goes), the same node deployments one at a time versus concurrently, IPMI round trips of the
+"""The live lab, measured: a 9-node lab from `twin lab up` to all nodes active with the real user
+image written by the deploy ramdisk (and where the time goes), the same node deployments one at a
+time versus concurrently with the image bytes per second each node wrote (the shared-bandwidth
+model's input), IPMI round trips of the
 twin's backend beside ipmitool for the same calls, Redfish against IPMI per power command (the
 twin's clients on a lab of each protocol, beside curl / ipmitool for a status read), and how well a
 calibrated simulation predicts the lab's makespan. Needs a lab host (make test as root sets one
 up); cleans up after itself.
 
-Usage: .venv/bin/python benchmarks/lab.py [--nodes 9] [--bmc-only]
+Usage: .venv/bin/python benchmarks/lab.py [--nodes 9] [--deploy real|emulated] [--bmc-only]
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from real_backends.hardware import LiveHardware  # noqa: E402
 from real_backends.ipmi.client import IpmiClient  # noqa: E402
 from real_backends.lab import Lab  # noqa: E402
 from real_backends.redfish.client import RedfishClient  # noqa: E402
-from twin.analysis.calibrate import calibrate  # noqa: E402
+from twin.analysis.calibrate import calibrate, shared_bandwidth_bps, write_measurements  # noqa: E402
 from twin.analysis.runs import read_run  # noqa: E402
 from twin.kernel.live import make_live_world  # noqa: E402
 from twin.record.recorder import Recorder  # noqa: E402
@@ -40,7 +42,8 @@ from twin.runs import (  # noqa: E402
 )
 from twin.workflows.node import NodeTask  # noqa: E402
 
-SCENARIO = REPO / "scenarios" / "lab-minimum.yaml"
+SCENARIOS = {"real": REPO / "scenarios" / "lab-real.yaml", "emulated": REPO / "scenarios" / "lab-minimum.yaml"}
+MIB = 1024 ** 2
 
 
 def timed(fn):
@@ -49,8 +52,9 @@ def timed(fn):
     return time.perf_counter() - t0, value
 
 
-def node_deploys(lab: Lab, sc, concurrent: bool) -> float:
-    """Enroll and deploy every node with the shared NodeTask: all at once, or one after another."""
+def node_deploys(lab: Lab, sc, concurrent: bool):
+    """Enroll and deploy every node with the shared NodeTask: all at once, or one after another.
+    Returns the wall time and the run's events."""
     nodes = lab.nodes()
     world = make_live_world(1, Recorder(), lambda w: LiveHardware.for_lab(w, lab.dir, nodes))
 
@@ -70,7 +74,18 @@ def node_deploys(lab: Lab, sc, concurrent: bool) -> float:
     with world.env:
         t0 = time.perf_counter()
         world.run(until=world.process(everything()))
-        return time.perf_counter() - t0
+        return time.perf_counter() - t0, world.recorder.frame()
+
+
+def write_rates(events) -> str:
+    """Image bytes per second written: per node (median) and, for writes that overlapped, in total."""
+    w = write_measurements(events)
+    if w.empty:
+        return "no real image writes"
+    per_node = (w.bytes / w.write_s).median() / MIB
+    shared = shared_bandwidth_bps(w)
+    together = "no writes overlapped" if shared is None else f"writes running at once: {shared / MIB:.2f} MiB/s in total at most"
+    return f"{len(w)} writes of {w.bytes.median() / MIB:.1f} MiB: per node median {per_node:.2f} MiB/s; {together}"
 
 
 def ipmi_round_trips(lab: Lab, calls: int = 20) -> dict:
@@ -160,7 +175,10 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--nodes", type=int, default=9)
     ap.add_argument("--bmc-only", action="store_true", help="only Redfish against IPMI per power command")
+    ap.add_argument("--deploy", choices=sorted(SCENARIOS), default="real",
+                    help="real: the deploy ramdisk writes the user image (default); emulated: no kernel boots")
     args = ap.parse_args()
+    SCENARIO = SCENARIOS[args.deploy]
     for tool in ("ipmitool", "curl"):
         if shutil.which(tool) is None:
             print(f"{tool} is not installed: run 'make test' as root first (it sets up the lab host)")
@@ -175,13 +193,13 @@ def main() -> int:
         return 0
     lab = Lab(f"bench{args.nodes}", work / "lab")
     try:
-        up_s, _ = timed(lambda: lab.up(args.nodes))
+        up_s, _ = timed(lambda: lab.up(args.nodes, deploy=args.deploy))
         inventory, _ = resolve_inventory(loaded, str(lab.dir / "instackenv.json"))
-        run_s, result = timed(lambda: run_live(loaded.scenario, inventory, 1, "lab", lab_dir=lab.dir, progress=False))
+        run_s, result = timed(lambda: run_live(loaded, inventory, 1, "lab", lab_dir=lab.dir, progress=False))
         result.summary["inputs"] = {"scenario_file": str(SCENARIO), "inventory_file": str(lab.dir / "instackenv.json")}
         write_outputs(result, work / "run")
         d = result.summary["deployment"]
-        print(f"== {args.nodes}-node lab: `twin lab up` to every node active ==")
+        print(f"== {args.nodes}-node lab ({args.deploy} image write): `twin lab up` to every node active ==")
         print(f"{'lab up':<34}{up_s:>8.1f} s")
         for p in d["phases"]:
             print(f"{'phase ' + p['name']:<34}{p['end_s'] - p['start_s']:>8.1f} s")
@@ -191,12 +209,13 @@ def main() -> int:
         print("per-node step medians: " + ", ".join(
             f"{s} {steps[steps.step == s].duration_s.median():.1f} s" for s in ("register", "pxe_boot", "reboot",
                                                                                "local_boot", "deploy")))
+        print("image writes: " + write_rates(result.events))
 
         print(f"\n== the same {args.nodes} node deployments (shared NodeTask) ==")
-        seq_s = node_deploys(lab, loaded.scenario, concurrent=False)
-        con_s = node_deploys(lab, loaded.scenario, concurrent=True)
-        print(f"{'one node at a time':<34}{seq_s:>8.1f} s")
-        print(f"{'all at once':<34}{con_s:>8.1f} s")
+        seq_s, seq_ev = node_deploys(lab, loaded.scenario, concurrent=False)
+        con_s, con_ev = node_deploys(lab, loaded.scenario, concurrent=True)
+        print(f"{'one node at a time':<34}{seq_s:>8.1f} s   image: {write_rates(seq_ev)}")
+        print(f"{'all at once':<34}{con_s:>8.1f} s   image: {write_rates(con_ev)}")
         print(f"{'speed-up':<34}{seq_s / con_s:>8.1f} x")
 
         print("\n== IPMI round trip, median of 20 (127.0.0.1, virtualbmc) ==")
@@ -206,7 +225,14 @@ def main() -> int:
 
         bmc_protocols(work)
 
-        print("\n== calibration: the fitted simulation against this lab run ==")
+        print("\n== calibration: the simulation against this lab run, before and after fitting ==")
+        from twin.runs import simulate
+
+        before = statistics.mean(simulate(loaded.scenario, inventory, seed).summary["deployment"]["makespan_s"]
+                                 for seed in range(1, 11))
+        live_make = result.summary["deployment"]["makespan_s"]
+        print(f"before (the scenario's figures): simulated {before:.1f} s against the lab's {live_make:.1f} s "
+              f"(error {(before - live_make) / live_make:+.1%})")
         q = calibrate(read_run(work / "run"), work / "timing.yaml", str(SCENARIO), replications=20)["quality"]
         print(f"makespan: lab {q['makespan_live_s']:.1f} s, calibrated simulation {q['makespan_sim_mean_s']:.1f} s "
               f"(error {q['makespan_error']:+.1%})")

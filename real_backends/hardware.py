@@ -55,7 +55,7 @@ class _UnsupportedPort:
 class LiveHardware:
     def __init__(self, world, nodes=(), *, boot_host: str = "127.0.0.1", boot_port: int = 0,
                  ipmi: IpmiOptions | None = None, libvirt_uri: str | None = None,
-                 timing=None, redfish: RedfishOptions | None = None):
+                 timing=None, redfish: RedfishOptions | None = None, artifacts=None):
         if not isinstance(world.env, LiveEnvironment):
             raise TypeError("LiveHardware needs a World on a LiveEnvironment (twin.kernel.live.make_live_world)")
         self.world = world
@@ -68,13 +68,14 @@ class LiveHardware:
             self.redfish = replace(self.redfish, timeout_s=timing.ipmi_call_timeout_s)
         self.libvirt_uri = libvirt_uri
         self._ports: dict[Node, object] = {}
-        self.boot = BootEndpoint(world, nodes, host=boot_host, port=boot_port).start()
+        self.boot = BootEndpoint(world, nodes, host=boot_host, port=boot_port, artifacts=artifacts).start()
         self.env.on_close(self.close)
 
     @classmethod
     def for_lab(cls, world, lab_dir, nodes=None, **kwargs) -> LiveHardware:
-        """Hardware for a lab made by `twin lab up`: the boot endpoint on the lab's boot port;
-        `nodes` default to the lab's nodes."""
+        """Hardware for a lab made by `twin lab up`: the boot endpoint on the lab's boot port,
+        deploying for real with the lab's boot images (lab.json `images`, real_backends/lab/images.py;
+        `artifacts=` overrides them); `nodes` default to the lab's nodes."""
         path = Path(lab_dir) / "lab.json"
         try:
             info = json.loads(path.read_text())
@@ -85,6 +86,10 @@ class LiveHardware:
             from real_backends.lab.lab import Lab
 
             nodes = Lab(info["name"], lab_dir).nodes()
+        if "artifacts" not in kwargs and info.get("images"):
+            from real_backends.lab import images
+
+            kwargs["artifacts"] = images.artifacts(Path(info["images"]), build=False)
         return cls(world, nodes, boot_port=port, **kwargs)
 
     def bmc(self, node: Node):

@@ -48,6 +48,10 @@ def register(subparsers) -> argparse.ArgumentParser:
                     help="BMC protocol: ipmi (default, one virtualbmc per guest, as in Helion) or redfish "
                          "(one sushy-tools emulator on 127.0.0.1 for the lab's guests, HTTP basic auth); "
                          "kept for the lab's life")
+    up.add_argument("--deploy", choices=("real", "emulated"), default=None,
+                    help="real (default for a new lab): runs write the user image to the guests' disks with "
+                         "the deploy ramdisk (built once per host); emulated: the boot endpoint only switches "
+                         "stages (faster, no kernel boots)")
     add_format_argument(up, json_alias=True)
     up.set_defaults(func=functools.partial(run, _up))
 
@@ -104,7 +108,8 @@ def _print_status(status: dict, fmt: str) -> None:
 def _up(args) -> int:
     lab = Lab(args.name, args.out)
     status = lab.up(args.nodes, bmc_port=args.bmc_port, boot_port=args.boot_port, declared=None,
-                    bmc_busy_s=args.bmc_busy, bmc=args.bmc)
+                    bmc_busy_s=args.bmc_busy, bmc=args.bmc,
+                    deploy=args.deploy or (None if lab.exists else "real"))
     _print_status(status, args.format)
     if args.format == "table":
         print(f"  inventory: {lab.dir / 'instackenv.json'} (mode 0600, holds the BMC password)")

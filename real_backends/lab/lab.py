@@ -1,4 +1,4 @@
-"""The virtual bare-metal lab: N diskless libvirt guests that PXE-boot through QEMU user-mode
+"""The virtual bare-metal lab: N libvirt guests, each with a thin qcow2 disk, that PXE-boot through QEMU user-mode
 networking, their BMCs on 127.0.0.1 (one virtual IPMI BMC per guest, or with `bmc="redfish"` one
 sushy-tools Redfish emulator for the lab, redfishd.py), and the lab's instackenv.json.
 
@@ -20,6 +20,12 @@ Rules of this file:
 - Secrets: the BMC password is generated per lab and is written only to files of mode 0600
   (secrets.json, bmc/<i>.json, redfish/htpasswd as a bcrypt hash, instackenv.json); it never
   appears in output, logs or errors.
+- Guest disks: one thin qcow2 per guest in disk_dir() (libvirt's image folder by default, which
+  QEMU's user can reach; the lab folder is private), its size the declared disk scaled down by
+  DISK_SCALE (512 GiB -> 32 MiB) unless `up(disks_mib=...)` says otherwise for a node (a machine
+  whose real disk is smaller than its inventory row). Recorded in the state before creation and
+  removed by `down`. The deploy ramdisk and user image that go onto them are built once per host
+  (images.py) and named in lab.json.
 - The BMC protocol (`ipmi`, the default as in Helion, or `redfish`) is chosen when the lab is made
   and kept; changing it needs `down` first.
 - Problems a user can cause (libvirtd not running, a port in use, a name clash with a foreign
@@ -59,8 +65,11 @@ DEFAULT_URI = "qemu:///system"
 DEFAULT_BMC_PORT = 6230  # virtualbmc's customary first port
 DEFAULT_REDFISH_PORT = 8000  # sushy-emulator's default port (TCP)
 BMC_PROTOCOLS = ("ipmi", "redfish")
+DEPLOY_MODES = ("real", "emulated")
 BOOT_PORT_BASE = 18000  # + a hash of the lab name, to keep labs apart by default
-GUEST_MEMORY_MIB = 128  # enough for iPXE (docs/lab-notes.md)
+GUEST_MEMORY_MIB = 96  # measured: the deploy ramdisk and the disk boot work with 96 MiB, 80 MiB panics (README.md)
+#: Guest disks are the declared disk scaled down by this factor: 512 GiB -> 32 MiB (README.md).
+DISK_SCALE = 2 ** 14
 BMC_USER = "admin"
 META_NS = "urn:helion-twin:lab"
 QEMU_NS = "http://libvirt.org/schemas/domain/qemu/1.0"
@@ -79,7 +88,7 @@ class LabError(TwinError):
 @dataclass(frozen=True)
 class Declared:
     """The hardware the lab's instackenv.json declares per node. The guests themselves are
-    1 vCPU, 128 MiB, diskless: the image write is emulated by the boot endpoint. The defaults are
+    1 vCPU, GUEST_MEMORY_MIB, and a disk of disk_gib scaled down by DISK_SCALE. The defaults are
     the Helion 1.1 minimums (docs/domain.md s1: 32 GB RAM, 512 GiB disk) so the inventory rules accept
     the lab as the servers it stands in for."""
 
@@ -93,6 +102,13 @@ def lab_root() -> Path:
     if env:
         return Path(env)
     return Path.home() / ".local" / "state" / "helion-twin" / "labs"
+
+
+def disk_dir() -> Path:
+    """Where guest disks live: QEMU runs as libvirt's user and must reach them (the lab folder is
+    private to its owner), so by default under libvirt's own image folder."""
+    env = os.environ.get("TWIN_LAB_DISK_DIR")
+    return Path(env) if env else Path("/var/lib/libvirt/images/helion-twin")
 
 
 def _crash_point(step: str) -> None:
@@ -227,13 +243,19 @@ class Lab:
     # --- up -----------------------------------------------------------------------------
     def up(self, nodes: int, *, bmc_port: int = DEFAULT_BMC_PORT, boot_port: int | None = None,
            declared: Declared | None = None, owned: bool = False, bmc_busy_s: float | None = None,
-           bmc: str | None = None) -> dict:
+           bmc: str | None = None, disks_mib: dict[int, int] | None = None, deploy: str | None = None) -> dict:
         """Make (or converge on) a lab of `nodes` guests; returns `status()`. First reaps the
         labs whose owner is gone (owners.py). `owned=True` makes this process the lab's owner:
         once it is gone, the next `up`, `status` or test session takes the lab down.
         `bmc_busy_s=S`: for S seconds after it starts and after each power change, each BMC
         refuses power commands with IPMI "node busy" (0xC0), as real BMCs do during a transition
-        (set when the lab is made). `bmc`: "ipmi" (default) or "redfish" (module docstring)."""
+        (set when the lab is made). `bmc`: "ipmi" (default) or "redfish" (module docstring).
+        `disks_mib={index: MiB}`: those guests' disks have that size instead of the scaled
+        declared one (set when the guest's disk is made). `deploy`: "real" (runs on this lab
+        write the user image to the guests' disks with the deploy ramdisk, images.py) or
+        "emulated" (the default for a new lab here, kept for the live tests of BMCs and workflows
+        that do not need a Linux kernel booted twice per node under TCG: README.md); kept until
+        an `up` names the other one."""
         from real_backends.lab import owners
 
         owners.reap_stale()
@@ -241,6 +263,8 @@ class Lab:
             raise LabError(f"--nodes {nodes}: a lab has 1..250 nodes")
         if bmc is not None and bmc not in BMC_PROTOCOLS:
             raise LabError(f"--bmc {bmc}: use one of {', '.join(BMC_PROTOCOLS)}")
+        if deploy is not None and deploy not in DEPLOY_MODES:
+            raise LabError(f"--deploy {deploy}: use one of {', '.join(DEPLOY_MODES)}")
         if bmc_busy_s is not None and not 0 <= bmc_busy_s <= 300:
             raise LabError(f"--bmc-busy {bmc_busy_s:g}: a BMC stays busy 0..300 s")
         if shutil.which("qemu-system-x86_64") is None:
@@ -270,7 +294,7 @@ class Lab:
             if not state:
                 state.update({"name": self.name, "uri": self.uri, "made_dir": made_dir, "nodes": [],
                               "files": [], "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                              "bmc_protocol": bmc or "ipmi"})
+                              "bmc_protocol": bmc or "ipmi", "deploy": deploy or "emulated"})
                 self._state = state
                 self._save()
             if owned:
@@ -284,8 +308,14 @@ class Lab:
             self._secrets()
             self._reserve_boot_port(boot_port)
             _crash_point("state")
+            if deploy is not None and deploy != state.get("deploy", "emulated"):
+                state["deploy"] = deploy
+            if state.get("deploy") == "real":
+                self._ensure_images()
+            (self.dir / "logs").mkdir(exist_ok=True, mode=0o700)  # guests' console logs (virtlogd)
             indices = self._indices(nodes)
             for i in indices:
+                self._ensure_disk(i, (disks_mib or {}).get(i))
                 self._ensure_guest(conn, i)
             if self.protocol == "redfish":
                 self._ensure_redfish(conn)
@@ -349,8 +379,42 @@ class Lab:
         state["boot_port"] = port
         self._save()
 
+    def _ensure_images(self) -> None:
+        """The deploy ramdisk and user image (images.py), built once per host when missing."""
+        from real_backends.lab import images
+
+        try:
+            built = images.artifacts()
+        except images.ImageBuildError as exc:
+            raise LabError(f"lab boot images: {exc}") from None
+        self._state["images"] = str(built.dir)
+        self._save()
+
+    def _disk_path(self, index: int) -> Path:
+        return disk_dir() / f"{self.domain_name(index)}.qcow2"
+
+    def _ensure_disk(self, index: int, size_mib: int | None) -> None:
+        """A thin qcow2 for guest `index` (kept when it exists: `up` converges)."""
+        entry = self._entry(index)
+        if entry is None:
+            entry = {"index": index, "domain": self.domain_name(index), "mac": self.mac(index)}
+            self._state["nodes"].append(entry)
+        path = self._disk_path(index)
+        if size_mib is None:
+            size_mib = entry.get("disk_mib") or max(1, self._state["declared"]["disk_gib"] * 1024 // DISK_SCALE)
+        entry["disk"], entry["disk_mib"] = str(path), int(size_mib)
+        self._save()  # BEFORE the file exists
+        if path.exists():
+            return
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o711)
+        proc = subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(path), f"{int(size_mib)}M"],
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise LabError(f"cannot make the disk of {entry['domain']}: {proc.stderr.strip()[:200]}")
+
     def _guest_xml(self, index: int, uuid: str | None = None) -> str:
         mac, port = self.mac(index), self._state["boot_port"]
+        console_log = self.dir / "logs" / f"console-{index}.log"
         uuid_line = f"\n  <uuid>{uuid}</uuid>" if uuid else ""
         return f"""<domain type='qemu' xmlns:qemu='{QEMU_NS}'>
   <name>{self.domain_name(index)}</name>{uuid_line}
@@ -359,18 +423,25 @@ class Lab:
   <memory unit='MiB'>{GUEST_MEMORY_MIB}</memory>
   <vcpu>1</vcpu>
   <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='network'/></os>
+  <features><acpi/><apic/></features>
   <on_poweroff>destroy</on_poweroff>
   <on_reboot>restart</on_reboot>
   <on_crash>destroy</on_crash>
   <devices>
     <controller type='usb' model='none'/>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='{self._disk_path(index)}'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+    <serial type='pty'><log file='{console_log}' append='on'/></serial>
     <memballoon model='none'/>
   </devices>
   <qemu:commandline>
     <qemu:arg value='-netdev'/>
     <qemu:arg value='user,id=pxe0,bootfile=http://10.0.2.2:{port}/boot.ipxe'/>
     <qemu:arg value='-device'/>
-    <qemu:arg value='virtio-net-pci,netdev=pxe0,mac={mac},bootindex=1'/>
+    <qemu:arg value='virtio-net-pci,netdev=pxe0,mac={mac},bootindex=0,addr=0x9'/>
   </qemu:commandline>
 </domain>
 """
@@ -581,7 +652,10 @@ class Lab:
                "boot_bind": f"127.0.0.1:{port}", "boot_url_guest": f"http://10.0.2.2:{port}/boot.ipxe",
                "instackenv": "instackenv.json",
                "bmc_protocol": self.protocol,
-               "nodes": [{"name": n["domain"], "mac": n["mac"], "bmc": self._bmc_text(n)}
+               "deploy": self._state.get("deploy", "emulated"),
+               "images": self._state.get("images") if self._state.get("deploy") == "real" else None,
+               "nodes": [{"name": n["domain"], "mac": n["mac"], "bmc": self._bmc_text(n), "disk": n.get("disk"),
+                          "disk_mib": n.get("disk_mib")}
                          for n in self._state["nodes"]],
                "note": "baremetal.csv is not written: its ipmi_address column cannot carry the virtual "
                        "BMCs' ports for the Helion installer (see real_backends/lab/README.md)"}
@@ -650,6 +724,7 @@ class Lab:
                 self._freeze_roles()
             new = self._indices(have + nodes)[have:]
             for i in new:
+                self._ensure_disk(i, None)
                 self._ensure_guest(conn, i)
                 if role is not None or any(n.get("role") for n in state["nodes"]):
                     self._entry(i)["role"] = role or PROFILE[Role.COMPUTE]
@@ -716,6 +791,8 @@ class Lab:
                     path.unlink(missing_ok=True)
                     if str(path) in state.get("files", []):
                         state["files"].remove(str(path))
+                if entry.get("disk"):  # outside the lab folder (disk_dir()); removed with its guest
+                    Path(entry["disk"]).unlink(missing_ok=True)
             self._save()
             if self.protocol == "redfish":
                 self._ensure_redfish(conn)  # its allowed instances are the remaining guests
@@ -829,7 +906,16 @@ class Lab:
                 removed["guests"] = [name for name in gone if name]
             finally:
                 conn.close()
-        # 3. Files: the recorded ones, the lab's subdirectories, the state, the registry entry.
+        # 3. Guest disks (outside the lab folder: disk_dir()), recorded ones and any of this lab's
+        #    guest names (domain names are unique on the host, so these files are this lab's).
+        own = re.compile(rf"^twin-{re.escape(self.name)}-[0-9]+\.qcow2$")
+        disks = {Path(n["disk"]) for n in state.get("nodes", []) if n.get("disk")}
+        disks.update(p for p in disk_dir().glob(f"twin-{self.name}-*.qcow2") if own.match(p.name))
+        for disk in disks:
+            if disk.is_file() and own.match(disk.name):
+                disk.unlink()
+                removed["files"].append(str(disk))
+        # 4. Files: the recorded ones, the lab's subdirectories, the state, the registry entry.
         known = [Path(f) for f in state.get("files", [])]
         known += [self.dir / p for p in ("secrets.json", "instackenv.json", "lab.json", "virtualbmc.conf")]
         for path in known:

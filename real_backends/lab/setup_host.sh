@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Prepare this machine for the live lab and the report tests: Debian packages (root only), the
+# lab's deploy ramdisk and user image (built once, real_backends/lab/images.py), the
 # lab's Python packages in the venv, a running libvirtd (started without systemd, as
 # docs/lab-notes.md describes), and Chromium for the headless-browser tests of the reports.
 # Never fatal outside CI: a machine that cannot host a lab gets a note, and the live tests skip.
 set -u
 PY=${1:-.venv/bin/python}
 PKGS="libvirt-daemon-system qemu-system-x86 ipxe-qemu libvirt-dev pkg-config ipmitool curl"
+# the lab's deploy ramdisk and user image (real_backends/lab/images.py): kernel, busybox, boot loader, FAT tools
+IMAGE_PKGS="linux-image-amd64 busybox-static syslinux syslinux-common mtools"
 BROWSER_PKGS="chromium"  # tests/browser: reports opened in headless Chromium (no recommends needed)
 note() { echo "lab-host: $*" >&2; }
 fail() { note "$*"; if [ "${CI:-}" = "true" ]; then exit 1; fi; exit 0; }
@@ -27,6 +30,7 @@ install_missing() {
 }
 
 install_missing "$PKGS" "" /tmp/twin-lab-apt.log fail
+install_missing "$IMAGE_PKGS" --no-install-recommends /tmp/twin-lab-images-apt.log fail
 install_missing "$BROWSER_PKGS" --no-install-recommends /tmp/twin-browser-apt.log note  # browser tests skip
 
 if ! "$PY" -c 'import libvirt, virtualbmc, sushy, sushy_tools' >/dev/null 2>&1; then
@@ -41,4 +45,6 @@ if ! timeout 10 virsh -c qemu:///system version >/dev/null 2>&1; then
   for _ in $(seq 1 30); do timeout 5 virsh -c qemu:///system version >/dev/null 2>&1 && break; sleep 1; done
   timeout 10 virsh -c qemu:///system version >/dev/null 2>&1 || fail "libvirtd did not answer on qemu:///system"
 fi
+# build the deploy ramdisk and the user image once (a cache outside the repository; kept while valid)
+"$PY" -m real_backends.lab.images || fail "the lab's boot images could not be built"
 note "ready (libvirtd answers on qemu:///system)"

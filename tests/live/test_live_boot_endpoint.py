@@ -164,3 +164,88 @@ def test_a_client_that_disconnects_costs_one_log_line_not_a_traceback(capfd, cap
     dropped = [r for r in caplog.records if "disconnected" in r.getMessage()]
     assert dropped and all("\n" not in r.getMessage() for r in dropped)
     assert all(r.exc_info is None for r in caplog.records)
+
+
+def test_a_real_write_is_a_command_the_ramdisk_fetches_and_a_report_that_settles_it(tmp_path):
+    """The deploy ramdisk's side of the protocol played over real HTTP: the stage script loads
+    the served kernel and initrd, the agent fetches the write command and the image, a failure
+    report fails the write with its cause, a success report completes it; then the node is sent
+    to its local disk and its OS's callback carries the disk's identity."""
+    import hashlib
+    import urllib.parse
+
+    from real_backends.lab.images import Artifacts
+
+    image = tmp_path / "disk.img"
+    image.write_bytes(bytes(range(256)) * 4096)  # 1 MiB
+    for name in ("vmlinuz", "initrd.gz"):
+        (tmp_path / name).write_bytes(name.encode() * 100)
+    sha = hashlib.sha256(image.read_bytes()).hexdigest()
+    artifacts = Artifacts(tmp_path, tmp_path / "vmlinuz", tmp_path / "initrd.gz", image, image.stat().st_size, sha,
+                          image.stat().st_size, "test")
+    world = make_live_world(1, Recorder())
+    endpoint = BootEndpoint(world, [NODE], artifacts=artifacts).start()
+    world.env.on_close(endpoint.stop)
+    base, quoted = endpoint.url, urllib.parse.quote(MAC)
+    seen = {}
+
+    def post(path, lines):
+        data = "\n".join(lines).encode()
+        with urllib.request.urlopen(urllib.request.Request(f"{base}{path}", data=data), timeout=5) as r:
+            return r.status
+
+    def machine():
+        time.sleep(0.2)
+        _, script = get(f"{base}/node/{MAC}.ipxe")
+        seen["deploy_script"] = script
+        seen["kernel"] = get(f"{base}/deploy/vmlinuz")[1]
+        get(f"{base}/callback/deploy?mac={quoted}")
+        for outcome in ("fail", "ok"):
+            command = "wait"
+            while command == "wait":
+                command = get(f"{base}/agent/command?mac={quoted}")[1].strip()
+            verb, url, size, want, sector, name, then = command.split()
+            seen.setdefault("commands", []).append(command)
+            with urllib.request.urlopen(url, timeout=5) as r:  # the image, from the URL the command names
+                got = hashlib.sha256(r.read()).hexdigest()
+            if outcome == "fail":
+                post(f"/agent/report?mac={quoted}", ["status=fail", "cause=disk too small: /dev/vda has 512 bytes"])
+            else:
+                post(f"/agent/report?mac={quoted}", ["status=ok", f"bytes={size}", "write_s=0.5", f"sha256={got}"])
+        deadline = time.monotonic() + 5
+        while endpoint.stage_of(MAC) != "local_boot" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        seen["local_script"] = get(f"{base}/node/{MAC}.ipxe")[1]
+        get(f"{base}/callback/local_boot?mac={quoted}&from=disk&name={NODE.name}&nic={quoted}")
+
+    def flow():
+        deploy = endpoint.expect(NODE, "deploy")
+        yield from world.within(deploy, 10)
+        try:
+            yield endpoint.write_image(NODE)
+        except DeployError as exc:
+            seen["failure"] = str(exc)
+        written = yield endpoint.write_image(NODE)
+        local = endpoint.expect(NODE, "local_boot")
+        yield from world.within(local, 10)
+        return written
+
+    try:
+        t = threading.Thread(target=machine, daemon=True)
+        t.start()
+        written = world.run(until=world.process(flow()))
+        t.join(5)
+    finally:
+        world.env.close()
+    assert "/deploy/vmlinuz" in seen["deploy_script"] and "twin.mode=deploy" in seen["deploy_script"]
+    assert "/deploy/initrd.gz" in seen["deploy_script"] and seen["kernel"] == "vmlinuz" * 100
+    assert seen["failure"] == f"node {NODE.name}: image write: disk too small: /dev/vda has 512 bytes"
+    assert written == image.stat().st_size
+    assert all(c.split()[1:4] == [f"{base}/image/disk.img", str(written), sha] for c in seen["commands"])
+    assert "sanboot --no-describe --drive 0x80" in seen["local_script"]
+    boot = world.recorder.frame()
+    boot = boot[boot.kind == "boot"]
+    assert list(boot[boot.name == "image_write_failed"].detail) == ["disk too small: /dev/vda has 512 bytes"]
+    assert list(boot[boot.name == "image_written"].value) == [float(written)]
+    (detail,) = boot[boot.name == "local_boot_callback"].detail
+    assert detail.startswith(f"booted from disk: identity name={NODE.name} mac={MAC}") and "(matches this node)" in detail

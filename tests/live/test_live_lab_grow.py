@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 import pytest
 from test_live_lab import bmc_processes, guests, listening_ports, run_ipmitool
@@ -56,6 +57,8 @@ def test_grow_adds_a_guest_with_its_bmc_and_shrink_removes_them(fresh_lab, ipmit
     run_ipmitool(ipmitool, lab, port, "power", "on")
     assert run_ipmitool(ipmitool, lab, port, "power", "status")[0] == "Chassis Power is on"
     assert libvirt_power(new) == "on"
+    disk = lab.status()["nodes"][1]["disk"]  # the new guest's thin qcow2, as `up` gives every guest
+    assert disk and Path(disk).is_file()
 
     before = set(bmc_processes(lab.dir))
     removed = lab.shrink([new])
@@ -63,7 +66,7 @@ def test_grow_adds_a_guest_with_its_bmc_and_shrink_removes_them(fresh_lab, ipmit
     assert new not in guests() and f"twin-{lab.name}-0" in guests()
     assert set(bmc_processes(lab.dir)) == before - set(removed["bmc_processes"])
     assert port not in listening_ports()
-    assert not (lab.dir / "bmc" / "1.json").exists()
+    assert not (lab.dir / "bmc" / "1.json").exists() and not Path(disk).exists()
     assert [r["name"] for r in rows(lab)] == [f"twin-{lab.name}-0"]
     assert rows(lab)[0]["pm_port"] == first["pm_port"]
     # the old guest's BMC still answers

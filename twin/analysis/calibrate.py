@@ -8,7 +8,14 @@ Rules:
   (PXE request of the local boot -> its callback), image_write_overhead_s. A quantity with two
   or more distinct positive samples becomes a lognormal (median and sigma of log), otherwise a
   fixed value. DHCP is folded into post_s (the live world cannot see it apart).
-- A lab's diskless guests transfer no image: the profile then says so (tiny image and ramdisk).
+- A run whose image write was emulated transfers no image: the profile then says so (tiny image
+  and ramdisk). A run with real writes (the lab's deploy ramdisk, `image_write_s` events: bytes
+  and seconds per node) fits the network: image_gib from the bytes written, nic_gbps from the
+  median bandwidth of one node's write, management_gbps from the largest total bandwidth of
+  writes that overlapped (only when some did: a run of lone writes says nothing about sharing),
+  image_write_overhead_s from what the write step took beyond the write itself (the command, the
+  checksum read back, the report). The ramdisk's download is inside ramdisk_boot_s (the live
+  world sees only PXE request -> callback), so the profile makes deploy_ramdisk_mib tiny.
 - Quality is measured, not assumed: the scenario is simulated `replications` times with the
   profile, and the prediction error of the makespan and of each step's median is reported.
 - Refused before anything is fitted or written: a simulated run (there is nothing real to fit),
@@ -92,7 +99,50 @@ def fit_profile(run: RunOnDisk) -> dict:
     }
     written = ev[(ev.kind == "boot") & (ev.name == "image_written")].value
     network = {"image_gib": 1e-6, "deploy_ramdisk_mib": 1e-3} if len(written) and (written.fillna(0) == 0).all() else {}
+    writes = write_measurements(ev)
+    if not writes.empty:
+        overhead = (m.set_index("node").written - m.set_index("node").deploy_cb).reindex(writes.node).to_numpy() \
+            - writes.write_s.to_numpy()
+        timing["image_write_overhead_s"] = round(max(float(np.nanmedian(overhead)), 0.0), 4)
+        network = {"image_gib": round(float(writes.bytes.median()) / GIB, 6), "deploy_ramdisk_mib": 1e-3,
+                   "nic_gbps": round(float((writes.bytes / writes.write_s).median()) * 8 / 1e9, 6)}
+        shared = shared_bandwidth_bps(writes)
+        if shared is not None:
+            network["management_gbps"] = round(max(shared * 8 / 1e9, network["nic_gbps"]), 6)
     return {"timing": timing, "network": network} if network else {"timing": timing}
+
+
+GIB = 1024 ** 3
+
+
+def write_measurements(events: pd.DataFrame) -> pd.DataFrame:
+    """Per real image write: node, bytes, write_s (measured by the ramdisk), start and end (run
+    time: the write ends when its report arrives, `image_written`)."""
+    boot = events[events.kind == "boot"]
+    secs = boot[boot.name == "image_write_s"].set_index("subject")
+    done = boot[(boot.name == "image_written") & (boot.value > 0)]
+    rows = []
+    for r in done.itertuples():
+        if r.subject in secs.index:
+            w = secs.loc[[r.subject]]
+            w = w[w.time_s <= r.time_s].iloc[-1]
+            if w.value > 0:
+                rows.append({"node": r.subject, "bytes": float(r.value), "write_s": float(w.value),
+                             "start": float(r.time_s) - float(w.value), "end": float(r.time_s)})
+    return pd.DataFrame(rows, columns=["node", "bytes", "write_s", "start", "end"])
+
+
+def shared_bandwidth_bps(writes: pd.DataFrame) -> float | None:
+    """The largest total bandwidth (bytes/s) of writes running at once, or None when no two
+    writes overlapped."""
+    best = None
+    for w in writes.itertuples():
+        mid = (w.start + w.end) / 2
+        running = writes[(writes.start <= mid) & (writes.end >= mid)]
+        if len(running) >= 2:
+            total = float((running.bytes / running.write_s).sum())
+            best = total if best is None else max(best, total)
+    return best
 
 
 def check_calibratable(run: RunOnDisk, replications: int) -> None:
