@@ -94,7 +94,6 @@ def main(argv: list[str]) -> int:
             return self._changed(VirtualBMC.power_on(self))
 
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
-    _route_sessionless_packets()
     try:
         bmc = LabBMC(conf["user"], conf["password"], int(conf["port"]), address,
                      conf["domain"], conf.get("uri", "qemu:///system"))
