@@ -88,7 +88,7 @@ def digest(summary: dict, out: Path) -> tuple[str, int]:
 
 
 def write_outputs(result: RunResult, out_dir: Path) -> None:
-    """events.parquet, summary.json and report.html, written as one folder (twin/outputs.py): the
+    """events.parquet, summary.json, report.html and the run's own files (RunResult.files), written as one folder (twin/outputs.py): the
     folder holds this run whole or the previous one, whatever happens while writing."""
     from twin.record.recorder import write_events
 
@@ -98,6 +98,8 @@ def write_outputs(result: RunResult, out_dir: Path) -> None:
         write_events(result.events, tmp / "events.parquet")
         (tmp / "summary.json").write_text(summary_text, encoding="utf-8")
         (tmp / "report.html").write_text(report, encoding="utf-8")
+        for name, write in result.files.items():  # e.g. the inventory the run changed
+            write(tmp / name)
     result.out_dir = Path(out_dir)
 
 

@@ -86,13 +86,33 @@ def simulate(sc, inventory, seed: int, progress: bool = False) -> RunResult:
     """Run the scenario's operations in the simulated world; a RunResult. A replace_controller's
     spare row stays out of the cloud: the dead controller's own machine gets the new hardware (the
     model's equivalent)."""
-    sc, nodes, _, _ = _cloud(sc, inventory.active)
+    sc, nodes, names, _ = _cloud(sc, inventory.active)
     world = make_sim_world(seed, Recorder(), lambda w: SimHardware(w, nodes, sc.timing, sc.network, sc.faults))
     targets = SimTargets(world, world.hardware)
     for machine in world.hardware.machines.values():
         machine.stay_off_after_power_loss = sc.operations.stay_off_after_power_loss
     targets.start_deployed()
-    return operate(world, sc, nodes, targets, targets, seed, "sim", progress)
+    return _with_inventory(operate(world, sc, nodes, targets, targets, seed, "sim", progress), inventory, names)
+
+
+def _with_inventory(result: RunResult, inventory, names: dict[str, str]) -> RunResult:
+    """The run's changed inventory among its files, when it removed rows: the input's format with
+    those rows deleted (baremetal.csv keeps them as `Role:deleted`; instackenv.json, as TripleO's,
+    drops them), mode 0600 as it holds the BMC passwords. `names`: Helion name -> inventory name."""
+    removed = {names.get(n, n) for n in result.summary.get("inventory_deleted") or []}
+    if not removed or not hasattr(inventory, "nodes"):  # a drill's bare node list has no file to change
+        return result
+    from dataclasses import replace
+
+    from twin.inventory.csv_format import write_csv
+    from twin.inventory.instackenv import write_instackenv
+
+    changed = replace(inventory, nodes=[replace(n, deleted=True) if n.name in removed else n for n in inventory.nodes])
+    name, write = ("instackenv.json", write_instackenv) if inventory.dialect == "instackenv" \
+        else ("baremetal.csv", write_csv)
+    result.files[name] = lambda path: write(changed, path)
+    result.summary["inventory_written"] = name
+    return result
 
 
 class Operations:
@@ -308,7 +328,7 @@ def live(sc, inventory, seed: int, backend: str = "lab", lab_dir=None, boot_bind
         result = operate(world, sc, nodes, liveness, targets, seed, backend, progress)
         _live_rows(result.summary, names, targets, {dead: (sp.name, names[sp.name]) for dead, sp in spares.items()})
         result.summary["liveness_polls"] = liveness.polls
-        return result
+        return _with_inventory(result, inventory, names)
 
 
 def _live_rows(summary: dict, names: dict, targets, spare_rows: dict) -> None:
