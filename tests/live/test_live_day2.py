@@ -82,8 +82,11 @@ def live_run(day2_lab):
 
 
 def steps_done(events, label):
-    rows = events[(events.kind == "action") & (events.subject == label) & (events.detail != "start")]
-    return [(name, detail) for name, detail in zip(rows.name, rows.detail) if not name.startswith("action:")]
+    """The steps an action ran and how each ended (outcome rows such as `vms_moved` are no steps:
+    a step has a start row)."""
+    rows = events[(events.kind == "action") & (events.subject == label) & ~events.name.str.startswith("action:")]
+    started = set(rows[rows.detail == "start"].name)
+    return [(name, detail) for name, detail in zip(rows.name, rows.detail) if detail != "start" and name in started]
 
 
 def expected(do, nodes):
