@@ -199,7 +199,7 @@ class DurabilityResult(RunResult):
     """A RunResult whose event table is built on first use: a sweep reads only the metrics."""
 
     def __init__(self, summary: dict, recorder):
-        self.summary, self.metrics, self.out_dir = summary, metrics(summary), None
+        self.summary, self.metrics, self.out_dir, self.files = summary, metrics(summary), None, {}
         self._recorder, self._events = recorder, None
 
     @property

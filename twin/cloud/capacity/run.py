@@ -358,6 +358,7 @@ class CapacityResult(RunResult):
         self.summary = summary
         self.metrics = dict(summary["metrics"])
         self.out_dir = None
+        self.files = {}
         self._run = run
         self._events = None
 
