@@ -16,6 +16,10 @@ Rules:
   image_write_overhead_s from what the write step took beyond the write itself (the command, the
   checksum read back, the report). The ramdisk's download is inside ramdisk_boot_s (the live
   world sees only PXE request -> callback), so the profile makes deploy_ramdisk_mib tiny.
+- A lab's guests boot on one host's shared CPU (twin/sim/hostcpu.py). From a lab run whose boots
+  overlapped, lab_host_capacity is the capacity under which each node's ramdisk and OS boot are
+  the most alike as lone work (host_capacity), and ramdisk_boot_s and os_boot_s are fitted to
+  that lone work; without overlap, or from physical machines (`ipmi`), they are the durations.
 - Quality is measured, not assumed: the scenario is simulated `replications` times with the
   profile, and the prediction error of the makespan and of each step's median is reported.
 - Refused before anything is fitted or written: a simulated run (there is nothing real to fit),
@@ -87,16 +91,23 @@ def fit_profile(run: RunOnDisk) -> dict:
     power = acked[acked.name.isin(POWER_COMMANDS)].value.dropna()
     # a power command answered as fast as a query found the machine as asked (a no-op)
     acting = power[power > NOOP_FACTOR * queries.median()] if len(queries) else power
+    boots = {"ramdisk_boot_s": (m.deploy_cb - m.pxe_deploy) if has_pxe else None,
+             "os_boot_s": (m.local_cb - m.pxe_local) if has_pxe else (m.local_cb - m.on2)}
+    capacity = host_capacity(m) if has_pxe and run.summary.get("backend") == "lab" else None
+    if capacity is not None:
+        boots = lone_work(m, capacity)
     timing = {
         "ipmi_latency_s": _dist(queries),
         "ipmi_power_latency_s": _dist(acting),
         "post_s": _dist((m.pxe_deploy - m.on1) if has_pxe else (m.deploy_cb - m.on1)),
         "dhcp_s": 0.0,
-        "ramdisk_boot_s": _dist(m.deploy_cb - m.pxe_deploy) if has_pxe else 0.0,
-        "os_boot_s": _dist((m.local_cb - m.pxe_local) if has_pxe else (m.local_cb - m.on2)),
+        "ramdisk_boot_s": _dist(boots["ramdisk_boot_s"]) if boots["ramdisk_boot_s"] is not None else 0.0,
+        "os_boot_s": _dist(boots["os_boot_s"]),
         "image_write_overhead_s": round(float(np.nanmedian(m.written - m.deploy_cb)), 4)
         if m.written.notna().any() else 0.0,
     }
+    if capacity is not None:
+        timing["lab_host_capacity"] = capacity
     written = ev[(ev.kind == "boot") & (ev.name == "image_written")].value
     network = {"image_gib": 1e-6, "deploy_ramdisk_mib": 1e-3} if len(written) and (written.fillna(0) == 0).all() else {}
     writes = write_measurements(ev)
@@ -113,6 +124,62 @@ def fit_profile(run: RunOnDisk) -> dict:
 
 
 GIB = 1024 ** 3
+
+#: The boot stages a lab's guests share the host's CPU for (twin/sim/hostcpu.py), by the marks
+#: (_boot_marks) that bound each: PXE request -> the deploy ramdisk's callback, PXE request of the
+#: local boot -> the deployed OS's callback.
+CPU_STAGES = {"ramdisk_boot_s": ("pxe_deploy", "deploy_cb"), "os_boot_s": ("pxe_local", "local_cb")}
+CAPACITY_STEP = 0.05  # guests' worth of host CPU: the fit's resolution
+
+
+def _cpu_spans(marks: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(start, end) of every CPU stage of every node that took time, and each one's stage index."""
+    spans, stage = [], []
+    for i, (start, end) in enumerate(CPU_STAGES.values()):
+        two = marks[[start, end]].to_numpy(dtype=float)
+        two = two[two[:, 1] > two[:, 0]]  # (a NaN mark compares false: an unfinished stage is left out)
+        spans.append(two)
+        stage += [i] * len(two)
+    return np.concatenate(spans), np.asarray(stage)
+
+
+def _work(spans: np.ndarray, capacity: float) -> np.ndarray:
+    """Per span: the lone guest's work done over it, the integral of min(1, capacity / n(t))
+    where n(t) is how many spans are open at t (processor sharing, as the simulator runs it)."""
+    cuts = np.unique(spans)
+    mids = (cuts[:-1] + cuts[1:]) / 2
+    inside = (spans[:, :1] <= mids) & (spans[:, 1:] >= mids)  # span x segment
+    speed = np.minimum(1.0, capacity / np.maximum(inside.sum(axis=0), 1))
+    return inside @ (np.diff(cuts) * speed)
+
+
+def host_capacity(marks: pd.DataFrame) -> float | None:
+    """How many guests' worth of CPU the lab's host gave its guests' boots: the capacity under
+    which each stage's lone work is the most alike from node to node (least pooled variance of
+    its log), whatever the number of guests that booted beside it. None when no two stages
+    overlapped or the best capacity slows nothing down (the boots did not compete)."""
+    spans, stage = _cpu_spans(marks)
+    if len(spans) < 2:
+        return None
+    cuts = np.unique(spans)
+    mids = (cuts[:-1] + cuts[1:]) / 2
+    most = int(((spans[:, :1] <= mids) & (spans[:, 1:] >= mids)).sum(axis=0).max())
+    if most < 2:
+        return None
+
+    def spread(capacity: float) -> float:
+        logs = np.log(_work(spans, capacity))
+        return float(sum(((logs[stage == i] - logs[stage == i].mean()) ** 2).sum() for i in np.unique(stage)))
+
+    best = min(np.arange(1.0, most + CAPACITY_STEP / 2, CAPACITY_STEP), key=spread)
+    return None if best >= most else round(float(best), 2)
+
+
+def lone_work(marks: pd.DataFrame, capacity: float) -> dict[str, np.ndarray]:
+    """Per CPU stage: each node's work in seconds of a guest alone, given the host's capacity."""
+    spans, stage = _cpu_spans(marks)
+    work = _work(spans, capacity)
+    return {key: work[stage == i] for i, key in enumerate(CPU_STAGES)}
 
 
 def write_measurements(events: pd.DataFrame) -> pd.DataFrame:

@@ -101,6 +101,10 @@ class Timing(SectionModel):
     ramdisk_boot_s: Distribution = lognormal(40.0, 0.2)  # *inferred*: deploy ramdisk to callback
     image_write_overhead_s: Distribution = lognormal(20.0, 0.2)  # *inferred*: iSCSI login, partition
     os_boot_s: Distribution = lognormal(60.0, 0.2)  # *inferred*: disk boot to the OS signalling
+    # a lab's guests share one host's CPU: this many guests' worth of it; the deploy ramdisk's and
+    # the OS's boots of n guests at once each run at min(1, capacity/n) of their lone speed
+    # (twin/sim/hostcpu.py). None: every machine has its own CPU, as real servers do
+    lab_host_capacity: float | None = Field(None, gt=0)
     # Ironic conductor (Juno defaults)
     deploy_callback_timeout_s: float = Field(1800.0, gt=0)  # [conductor] deploy_callback_timeout
     local_boot_timeout_s: float = Field(1800.0, gt=0)  # *inferred*: same bound for the OS to come up

@@ -1,10 +1,12 @@
 """The simulated world's hardware: one machine and BMC per inventory node, one shared
-management network, one provisioning network. Implements the kernel's Hardware protocol."""
+management network, one provisioning network, and (for a lab, `timing.lab_host_capacity`) the
+host CPU its guests share. Implements the kernel's Hardware protocol."""
 from __future__ import annotations
 
 from twin.inventory.model import PowerKind
 from twin.sim.bmc import SimBmc
 from twin.sim.faults import FaultBook
+from twin.sim.hostcpu import HostCpu
 from twin.sim.machine import SimMachine
 from twin.sim.network import SharedLink
 from twin.sim.pxe import SimProvisioning
@@ -19,11 +21,12 @@ class SimHardware:
     def __init__(self, world, nodes, timing, network, faults=()):
         self.faults = FaultBook(faults)
         self.link = SharedLink(world.env, network.management_gbps * 1e9)
-        self.boot = SimProvisioning(world, self.link, timing, network, self.faults)
+        host_cpu = HostCpu(world.env, timing.lab_host_capacity) if timing.lab_host_capacity else None
+        self.boot = SimProvisioning(world, self.link, timing, network, self.faults, host_cpu)
         self.machines: dict[str, SimMachine] = {}
         self._bmcs: dict[str, SimBmc] = {}
         for node in nodes:
-            machine = SimMachine(world, node, timing, self.boot, network.nic_gbps * 1e9)
+            machine = SimMachine(world, node, timing, self.boot, network.nic_gbps * 1e9, host_cpu)
             self.machines[node.name] = machine
             latency, power_latency = LATENCY_KEYS.get(node.bmc.kind, IPMI_LATENCY_KEYS)
             self._bmcs[node.name] = SimBmc(world, node, machine, getattr(timing, latency),

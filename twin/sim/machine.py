@@ -8,6 +8,8 @@ Rules:
 - PXE is the provisioning network's business (twin/sim/pxe.py): it may time out, and then the
   BIOS falls through to the disk; a disk without an image is "no bootable device".
 - `stay_off_after_power_loss` is the BIOS setting Helion requires (no automatic restart).
+- The OS's boot from disk is CPU work: on a lab's shared host it slows with the guests booting
+  at once (twin/sim/hostcpu.py).
 - Operations (twin/sim/ops.py): `os_running` is true from a disk boot's end until the machine is
   powered off, reset, crashes or loses its disk; every change of it is told to `watchers`
   (callables). Without mains power (`power_loss`) the machine is off and ignores power-on until
@@ -18,11 +20,13 @@ from __future__ import annotations
 from twin.kernel.ports import BootDevice, PowerAction
 from twin.kernel.world import Interrupt
 from twin.record.events import BootStage, PowerChanged
+from twin.sim.hostcpu import cpu_work
 
 
 class SimMachine:
-    def __init__(self, world, node, timing, provisioning, nic_bps):
+    def __init__(self, world, node, timing, provisioning, nic_bps, host_cpu=None):
         self.world, self.node, self.timing = world, node, timing
+        self.host_cpu = host_cpu  # a lab host's shared CPU (twin/sim/hostcpu.py), or None
         self.provisioning = provisioning
         self._nic_bps = nic_bps
         self._rng = world.rng("machine")
@@ -103,7 +107,7 @@ class SimMachine:
                         self.in_ramdisk = True
                         return
                 elif self.disk_image:
-                    yield world.timeout(self.timing.os_boot_s.sample(self._rng))
+                    yield from cpu_work(world, self.host_cpu, self.timing.os_boot_s.sample(self._rng))
                     world.record(BootStage(name, "os_booted"))
                     self._set_os(True)
                     self.provisioning.os_booted(self)

@@ -7,7 +7,8 @@ Rules:
   "deploy")`), as Ironic's Neutron DHCP does; any other node, or one with a `pxe_timeout`
   fault, waits out the DHCP timeout and its BIOS moves on to the next boot device.
 - Ramdisk download and image write go over the shared management network at the node's NIC
-  speed at most (a `slow_nic` fault caps it).
+  speed at most (a `slow_nic` fault caps it). The ramdisk's boot is CPU work: on a lab's shared
+  host it slows with the guests booting at once (twin/sim/hostcpu.py).
 - A callback nobody expects is recorded and dropped (a rogue or late node).
 - The DHCP server is a running node: the seed serves the undercloud, the undercloud serves the
   overcloud. While the undercloud is down (its OS not running), no overcloud node gets an offer,
@@ -19,13 +20,15 @@ from __future__ import annotations
 from twin.errors import DeployError
 from twin.inventory.model import Role
 from twin.record.events import BootStage
+from twin.sim.hostcpu import cpu_work
 
 MIB, GIB = 1024**2, 1024**3
 
 
 class SimProvisioning:
-    def __init__(self, world, link, timing, network, faults):
+    def __init__(self, world, link, timing, network, faults, host_cpu=None):
         self.world, self.link, self.timing, self.network, self.faults = world, link, timing, network, faults
+        self.host_cpu = host_cpu  # a lab host's shared CPU (twin/sim/hostcpu.py), or None
         self.machines: dict = {}
         self._rng = world.rng("pxe")
         self._expected: dict[tuple[str, str], object] = {}
@@ -59,7 +62,7 @@ class SimProvisioning:
         world.record(BootStage(name, "dhcp"))
         size = yield self.link.transfer(self.network.deploy_ramdisk_mib * MIB, machine.nic_bps())
         world.record(BootStage(name, "ramdisk_loaded", value=size))
-        yield world.timeout(timing.ramdisk_boot_s.sample(self._rng))
+        yield from cpu_work(world, self.host_cpu, timing.ramdisk_boot_s.sample(self._rng))
         self._callback(name, "deploy")
         return True
 
