@@ -224,7 +224,6 @@ class SwiftModel(DeferredSettle):
         self.rings = {name: RingState(name, builders[name], self.p.replication.fill, self.node_index)
                       for name in OBJECT_RINGS if name in builders}
         self.cause = "start"
-        self.started = False
         self.down_since: dict[str, float] = {}
         self.settles = 0
         self._rebalances = 0
@@ -233,17 +232,6 @@ class SwiftModel(DeferredSettle):
 
     def record(self, event) -> None:
         self.world.record(event)
-
-    def at(self, delay: float, fn) -> None:
-        def fire(_event):
-            fn()
-            self.request_settle()
-        self.world.timeout(max(0.0, delay)).callbacks.append(fire)
-
-    def start(self) -> None:
-        self.liveness.watch(self.on_change)
-        self._settle()
-        self.started = True
 
     # --- what the HA plane asks --------------------------------------------------------------
     def refusal(self, backend: str) -> str:
@@ -282,7 +270,7 @@ class SwiftModel(DeferredSettle):
             if not lv.up(n):
                 if n not in self.down_since:
                     self.down_since[n] = now
-                    self.at(self.p.replication.server_remove_delay_s, lambda n=n, t=now: self._server_gone(n, t))
+                    self.after(self.p.replication.server_remove_delay_s, lambda n=n, t=now: self._server_gone(n, t))
             else:
                 self.down_since.pop(n, None)
         self.node_alive, self.node_answers = self._node_states()
@@ -303,7 +291,7 @@ class SwiftModel(DeferredSettle):
                 ring.has &= ring.table != i
                 ring.old[ring.old == i] = -1
                 ring.version += 1
-                self.at(self.p.replication.disk_remove_delay_s, lambda ring=ring, i=i: self._disk_gone(ring, i))
+                self.after(self.p.replication.disk_remove_delay_s, lambda ring=ring, i=i: self._disk_gone(ring, i))
             elif ok and ring.failed[i]:
                 ring.failed[i] = False  # a new, empty disk in the same slot: the replicator refills it
                 ring.version += 1

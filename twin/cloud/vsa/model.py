@@ -76,7 +76,7 @@ class Group:
             m.record(VsaQuorum(self.name, "held" if held else "lost", len(self.side), len(voters), m.cause))
         if not held and self.plan.virtual and self.virtual_host is None and not self.virtual_pending:
             self.virtual_pending = True
-            m.at(m.world.now + m.p.virtual_manager_start_s.sample(m.rng), self._start_virtual)
+            m.after(m.p.virtual_manager_start_s.sample(m.rng), self._start_virtual)
 
     def anchor(self) -> str | None:
         """The host presence is judged from (the quorum side's first voter), None without quorum."""
@@ -93,7 +93,7 @@ class Group:
         if host is None:  # nowhere to start it: the operator tries again later
             self.virtual_pending = True
             m = self.model
-            m.at(m.world.now + m.p.virtual_manager_start_s.sample(m.rng), self._start_virtual)
+            m.after(m.p.virtual_manager_start_s.sample(m.rng), self._start_virtual)
             return
         self.virtual_host = host
         self.model.cause = f"operator started the virtual manager on {host}"
@@ -259,7 +259,7 @@ class Cluster:
         state = LOST if vc.lost else class_state(vc.level, self.n, self.serving(vc), vc.holding, bool(self.group.quorum))
         if state == LOST and not vc.lost:
             vc.lost = True
-            m.at(m.world.now + m.p.restore_s.sample(m.rng), lambda vc=vc: self._restore(vc))
+            m.after(m.p.restore_s.sample(m.rng), lambda vc=vc: self._restore(vc))
         if state != vc.state or not m.started:
             m.record(VsaVolumes(self.name, vc.level.name, state, vc.state if m.started else "", vc.count, m.cause))
             vc.state = state
@@ -268,7 +268,7 @@ class Cluster:
         present = {self.index[n] for n in self.nodes if self.present.get(n) and n not in self.destroyed}
         m = self.model
         if not present:  # nothing to restore onto yet: the operator tries again later
-            m.at(m.world.now + m.p.restore_s.sample(m.rng), lambda: self._restore(vc))
+            m.after(m.p.restore_s.sample(m.rng), lambda: self._restore(vc))
             return
         vc.lost = False
         vc.holding = present
@@ -298,7 +298,6 @@ class VsaModel(DeferredSettle):
         self.p = config or Vsa()
         self.rng = world.rng("vsa")
         self.cause = "start"
-        self.started = False
         plans = plan_clusters(config, inventory_nodes)
         self.groups: dict[str, Group] = {}
         for plan in plans:
@@ -311,20 +310,6 @@ class VsaModel(DeferredSettle):
 
     def record(self, event) -> None:
         self.world.record(event)
-
-    def at(self, t: float, fn) -> None:
-        """Call fn() at time t (an operator action), then settle."""
-        def fire(_event):
-            fn()
-            self.request_settle()
-        self.world.timeout(max(0.0, t - self.world.now)).callbacks.append(fire)
-
-    def start(self) -> None:
-        """The storage as it is now (every node's data current), then react to the world."""
-        self.liveness.watch(self.on_change)
-        self._settle()
-        self.started = True
-
 
     def _settle(self, _event=None) -> None:
         self._settle_pending = False
