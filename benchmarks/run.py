@@ -15,7 +15,8 @@ times whole `twin run scenarios/helion-max.yaml` processes (imports, simulation,
 summary, HTML report) against `twin --help` processes, alternately: wall time (what a user
 waits for) and CPU time (steadier on a busy machine).
 
-Usage: .venv/bin/python benchmarks/run.py [--quick]     (make bench)
+Usage: .venv/bin/python benchmarks/run.py [--quick | --cli-only]     (make bench)
+    --cli-only   print only the process table (the last one)
 """
 from __future__ import annotations
 
@@ -143,7 +144,11 @@ def cli_table(repeat: int = 5) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="skip the 10,000-node case")
+    ap.add_argument("--cli-only", action="store_true", help="print only the process table (twin run against twin --help)")
     args = ap.parse_args()
+    if args.cli_only:
+        cli_table()
+        return 0
 
     cases = []
     for name in ("helion-reference", "helion-max"):
