@@ -28,11 +28,6 @@ import math
 
 from twin.cloud.ha.clients import ApiClients
 from twin.cloud.ha.plane import REASONS, ControlPlane
-from twin.cloud.ha.summary import (
-    operations_digest,
-    operations_metrics,
-    summarize_operations,
-)
 from twin.errors import TwinError
 from twin.faults.injector import FaultInjector
 from twin.faults.validate import LIVE_KINDS, helion_named
@@ -229,6 +224,8 @@ def operate(world, sc, nodes, liveness, targets, seed: int, backend: str, progre
     else:
         world.run(until=duration)
     world.record(RunMark("end", "success"))
+    from twin.cloud.ha.summary import summarize_operations  # with pandas: only the kinds that use it import it
+
     events = world.recorder.frame()
     summary = summarize_operations(events, scenario=sc.name, backend=backend, seed=seed, duration_s=duration,
                                    nodes={n.name: n.role.value for n in nodes})
@@ -353,6 +350,8 @@ def _live_rows(summary: dict, names: dict, targets, spare_rows: dict) -> None:
 def metrics(summary: dict) -> dict[str, float]:
     """The HA plane's metrics (twin/cloud/ha/summary.py), the VSA clusters' (twin/cloud/vsa), Swift's
     (twin/cloud/swift/metrics.py) and the day-2 operations' (twin/cloud/day2/metrics.py)."""
+    from twin.cloud.ha.summary import operations_metrics
+
     storage = summary.get("storage") or {}
     return {**operations_metrics(summary), **storage.get("vsa", {}), **storage.get("swift", {}),
             **(summary.get("day2") or {})}
@@ -411,12 +410,15 @@ def compare(a, b) -> dict | None:
 
 
 def report(events, summary: dict) -> str:
+    from twin.record.recorder import as_frame
     from twin.report.operations import render_operations_report
 
-    return render_operations_report(events, summary)
+    return render_operations_report(as_frame(events), summary)
 
 
 def digest(summary: dict, out) -> tuple[str, int]:
+    from twin.cloud.ha.summary import operations_digest
+
     text = operations_digest(summary, out)
     vsa = (summary.get("storage") or {}).get("vsa")
     if vsa:
