@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import math
 
-from twin.cloud.ha.clients import ApiClients
-from twin.cloud.ha.plane import REASONS, ControlPlane
 from twin.errors import TwinError
 from twin.faults.injector import FaultInjector
 from twin.faults.validate import LIVE_KINDS, helion_named
@@ -114,6 +112,9 @@ class Operations:
     """The pieces of one operations run (kept for tests and the live drill to look into)."""
 
     def __init__(self, world, sc, nodes, liveness, targets):
+        from twin.cloud.ha.clients import ApiClients  # the HA models: imported by the runs that use them
+        from twin.cloud.ha.plane import ControlPlane
+
         self.world, self.sc, self.nodes = world, sc, list(nodes)
         ops = sc.operations
         controllers = [n.name for n in self.nodes if n.role is Role.CONTROL]
@@ -207,6 +208,8 @@ class Operations:
     def _cinder_refusal(self) -> str:
         """Why a Cinder create fails now on the control plane ("" when it works): the path of one
         cinder request through the VIP (the API, the database, RPC and the cinder-volume singleton)."""
+        from twin.cloud.ha.plane import REASONS
+
         if self.plane is None:
             return ""
         _, reason = self.plane.route("cinder", 0)
