@@ -2,8 +2,8 @@
 """Speed and scale of the simulated deployment, against a floor measured in the same run.
 
 Prints one table. For each case the twin's deployment is simulated (world.run only: the model)
-and, separately, the whole `simulate()` (model + event DataFrame + summary). The floor is bare
-simpy running the same number of events in the same shape: one process per node, started in
+and, separately, the whole `simulate()` (model + summary from the recorded rows; the event
+DataFrame is built only when asked for). The floor is bare simpy running the same number of events in the same shape: one process per node, started in
 the same three waves (undercloud; control plane and Swift; the rest), each wave joined with
 all_of, every event a plain timeout - the cheapest thing simpy can do, so the ratio
 "overhead x" is what the twin's model costs per event beyond simpy itself.
