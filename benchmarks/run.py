@@ -3,10 +3,11 @@
 
 Prints one table. For each case the twin's deployment is simulated (world.run only: the model)
 and, separately, the whole `simulate()` (model + summary from the recorded rows; the event
-DataFrame is built only when asked for). The floor is bare simpy running the same number of events in the same shape: one process per node, started in
-the same three waves (undercloud; control plane and Swift; the rest), each wave joined with
-all_of, every event a plain timeout - the cheapest thing simpy can do, so the ratio
-"overhead x" is what the twin's model costs per event beyond simpy itself.
+DataFrame is built only when asked for). The floor is bare simpy running the same number of
+events in the same shape: one process per node, started in the same three waves (undercloud;
+control plane and Swift; the rest), each wave joined with all_of, every event a plain timeout -
+the cheapest thing simpy can do, so the ratio "overhead x" is what the twin's model costs per
+event beyond simpy itself.
 
 Times are CPU seconds of this process (time.process_time), and the model and its floor are
 measured alternately, repetition by repetition (best of each), so that other work on a shared
