@@ -45,3 +45,23 @@ def test_the_gantt_marks_each_failure_on_its_node_row(small_run):
 def test_a_summary_without_faults_says_so(small_run):
     page = render_deploy_report(*small_run)
     assert "The scenario injected no fault" in page
+
+
+def test_the_report_from_the_recorders_rows_is_the_report_from_the_dataframe_read_back(tmp_path):
+    """A run writes its report from the recorder's rows (no pandas); `twin compare` and tests read
+    the log back as a DataFrame: both give the same page, byte for byte (failures and their marks)."""
+    from pathlib import Path
+
+    from twin.analysis.runs import read_run
+    from twin.runs import load_scenario, resolve_inventory, simulate, write_outputs
+
+    loaded = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "helion-faults.yaml")
+    inventory, _ = resolve_inventory(loaded)
+    result = simulate(loaded.scenario, inventory, 42)
+    from_rows = render_deploy_report(result.recorder, result.summary)
+    assert "node failed" in from_rows and "compute2" in from_rows
+    write_outputs(result, tmp_path / "run")
+    back = read_run(tmp_path / "run")
+    assert render_deploy_report(back.events, back.summary) == from_rows
+    assert render_deploy_report(result.events, result.summary) == from_rows
+    assert (tmp_path / "run" / "report.html").read_text(encoding="utf-8") == from_rows

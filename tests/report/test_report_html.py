@@ -11,7 +11,7 @@ from twin.record.events import StateChanged
 from twin.record.recorder import Recorder
 from twin.report import gantt_figure, state_intervals, write_report
 from twin.report import render_deploy_report as render_report
-from twin.report.derive import natural_key, node_table, phase_table, select_nodes
+from twin.report.derive import NodeRow, natural_key, node_table, phase_table, select_nodes
 from twin.report.gantt import hms
 from twin.report.html import MAX_GANTT_NODES
 
@@ -170,8 +170,8 @@ def test_state_intervals_exact():
         (20.0, "c1", "deploy failed"),
     )
     got = state_intervals(events, end_s=100.0)
-    assert list(got.columns) == ["node", "state", "start_s", "end_s"]
-    rows = [tuple(r) for r in got.itertuples(index=False)]
+    assert got[0]._fields == ("node", "state", "start_s", "end_s")
+    rows = [tuple(r) for r in got]
     assert rows == [
         ("c0", "enroll", 0.0, 10.0),
         ("c0", "manageable", 10.0, 10.0),
@@ -184,10 +184,9 @@ def test_state_intervals_exact():
 
 def test_state_intervals_defaults_and_edges():
     events = _log((0.0, "a", "enroll"), (7.0, "a", "active"))
-    assert state_intervals(events)["end_s"].tolist() == [7.0, 7.0]  # default end: last event
-    assert state_intervals(events, end_s=3.0)["end_s"].tolist() == [7.0, 7.0]  # never before start
-    empty = state_intervals(_log(), end_s=10.0)
-    assert empty.empty and list(empty.columns) == ["node", "state", "start_s", "end_s"]
+    assert [r.end_s for r in state_intervals(events)] == [7.0, 7.0]  # default end: last event
+    assert [r.end_s for r in state_intervals(events, end_s=3.0)] == [7.0, 7.0]  # never before start
+    assert state_intervals(_log(), end_s=10.0) == []
 
 
 def test_gantt_bars_carry_the_state_durations(small_run):
@@ -222,17 +221,18 @@ def test_node_table_merges_summary_and_log():
                                         "ctl": {"role": "OvercloudControl", "state": "active"},
                                         "compute10": {"role": "OvercloudCompute"}}}}
     t = node_table(events, summary)
-    assert t["node"].tolist() == ["ctl", "compute2", "compute10", "ghost"]
-    assert t.set_index("node").loc["compute10", "state"] == "enroll"  # from the log
-    assert t.set_index("node").loc["compute2", "deploy_s"] == 12.5
+    assert [r.node for r in t] == ["ctl", "compute2", "compute10", "ghost"]
+    by_node = {r.node: r for r in t}
+    assert by_node["compute10"].state == "enroll"  # from the log
+    assert by_node["compute2"].deploy_s == 12.5
 
 
 def test_phase_table_from_events_when_summary_has_none(small_run):
     events, _ = small_run
     p = phase_table(events, {})
-    assert list(p.columns) == ["name", "attempt", "start_s", "end_s", "outcome", "cause"]
-    assert p.values.tolist() == [["undercloud", 1, 0.0, 100.0, "success", ""],
-                                 ["overcloud", 1, 100.0, 400.0, "success", ""]]
+    assert p[0]._fields == ("name", "attempt", "start_s", "end_s", "outcome", "cause")
+    assert [list(r) for r in p] == [["undercloud", 1, 0.0, 100.0, "success", ""],
+                                    ["overcloud", 1, 100.0, 400.0, "success", ""]]
 
 
 def _frame(rows):
@@ -261,9 +261,9 @@ def test_policy_restart_attempts_in_phases_and_failures():
         (90.0, "state", "compute0", "active", "wait call-back", ""),
     ])
     p = phase_table(events, {})
-    assert p.drop(columns="end_s").values.tolist() == [
+    assert [[r.name, r.attempt, r.start_s, r.outcome, r.cause] for r in p] == [
         ["overcloud", 1, 0.0, "failed", "1 node failed"], ["overcloud", 2, 60.0, "", ""]]
-    assert p["end_s"][0] == 50.0 and math.isnan(p["end_s"][1])  # attempt 2 never ended
+    assert p[0].end_s == 50.0 and math.isnan(p[1].end_s)  # attempt 2 never ended
     page = render_report(events, {"deployment": {"makespan_s": 100.0}})
     phases = page.split('id="phases"')[1].split('id="nodes"')[0]
     assert "<th>attempt</th>" in phases and "not ended" in phases and "1 node failed" in phases
@@ -274,13 +274,9 @@ def test_policy_restart_attempts_in_phases_and_failures():
 
 
 def test_select_nodes_quota_per_role():
-    nodes = pd.DataFrame({
-        "node": ["u"] + [f"c{i}" for i in range(10)] + [f"k{i}" for i in range(2)],
-        "role": ["Undercloud"] + ["OvercloudCompute"] * 10 + ["OvercloudControl"] * 2,
-        "state": ["active"] * 13,
-        "cause": [""] * 13,
-    })
-    nodes.loc[nodes["node"] == "c9", "cause"] = "boom"
+    nodes = ([NodeRow("u", "Undercloud", "active", 1.0, "")]
+             + [NodeRow(f"c{i}", "OvercloudCompute", "active", 1.0, "boom" if i == 9 else "") for i in range(10)]
+             + [NodeRow(f"k{i}", "OvercloudControl", "active", 1.0, "") for i in range(2)])
     shown, omitted = select_nodes(nodes, 6)
     assert shown == ["u", "c0", "c1", "c9", "k0", "k1"]
     assert omitted == {"OvercloudCompute": 7}

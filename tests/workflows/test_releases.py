@@ -68,7 +68,7 @@ def test_compare_tells_the_releases_apart_and_matches_a_release_with_itself(both
 def test_the_report_orders_the_states_of_both_releases_in_their_lifecycle(both):
     (juno, juno_events), _ = both(compute=1)
     intervals = derive.state_intervals(juno_events, derive.end_time(juno_events, juno))
-    seen = sorted(set(intervals.state), key=derive.state_rank)
+    seen = sorted({i.state for i in intervals}, key=derive.state_rank)
     assert seen == ["None", "deploying", "wait call-back", "active"]
     assert derive.state_rank("None") < derive.state_rank("enroll") < derive.state_rank("available")
     assert derive.is_failed_state("deploy failed") and derive.is_failed_state("error")

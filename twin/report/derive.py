@@ -1,20 +1,23 @@
-"""The report's tables, derived from the event log and the run summary (pure pandas, no HTML).
+"""The report's tables, derived from the event log and the run summary (plain Python, no HTML).
 
 Rules: the summary wins where it says something (final state, role, cause, phases); the event log
 fills in what the summary leaves out. Missing optional summary keys are tolerated everywhere.
 Text comes back exactly as given (escaping is the renderer's job); absent text is "".
+The log comes in as a DataFrame (a run read back from its folder), as the run's Recorder, or as
+rows in COLUMNS order; `normalise` makes any of them one `Log` (a list of `Event` rows), and every
+table is a list of named tuples. No pandas: a simulated deployment renders its report from the
+recorder's rows without importing it (twin/runs/deploy.py).
 """
 from __future__ import annotations
 
 import math
 import re
-import weakref
-
-import pandas as pd
+from bisect import bisect_right
+from typing import NamedTuple
 
 from twin.inventory.model import Role
 from twin.record import provision
-from twin.record.events import COLUMNS
+from twin.record.events import COLUMNS, NAN
 
 TEXT_COLUMNS = ("kind", "subject", "name", "detail", "cause")
 
@@ -38,91 +41,151 @@ ROLE_ORDER = tuple(
 STATE_ORDER = provision.LIFECYCLE
 
 
+class Event(NamedTuple):
+    """One row of the log (twin/record/events.py COLUMNS)."""
+
+    seq: float
+    time_s: float
+    kind: str
+    subject: str
+    name: str
+    detail: str
+    cause: str
+    value: float
+
+
+class Interval(NamedTuple):
+    node: str
+    state: str
+    start_s: float
+    end_s: float
+
+
+class Phase(NamedTuple):
+    name: str
+    attempt: int
+    start_s: float
+    end_s: float  # NaN: never ended
+    outcome: str
+    cause: str
+
+
+class NodeRow(NamedTuple):
+    node: str
+    role: str
+    state: str
+    deploy_s: float
+    cause: str
+
+
+class Failure(NamedTuple):
+    node: str
+    role: str
+    state: str
+    cause: str
+    time_s: float  # NaN: the log gives no time
+    attempt: int
+
+
+class Mark(NamedTuple):
+    time_s: float
+    seq: float
+    what: str
+    subject: str
+    detail: str
+
+
+class Log(list):
+    """A normalised log: Event rows sorted by (time_s, seq), text as str ("" for missing)."""
+
+
 def is_failed_state(state: str) -> bool:
     return provision.is_failed(state)
 
 
-#: The frame `normalise` returned last (a weak reference): a report normalises its log once and
-#: passes it to every table, which then need not copy and sort it again. Nothing here changes a
-#: normalised log in place, so the same frame is still normalised.
-_last_normalised = None
-
-
-def normalise(events: pd.DataFrame | None) -> pd.DataFrame:
-    """The log with every column present, text as str ("" for missing), sorted by (time_s, seq).
-    Do not change the result in place: a frame that came from here is returned as it is."""
-    global _last_normalised
-    if events is not None and _last_normalised is not None and _last_normalised() is events:
+def normalise(events) -> Log:
+    """The log (a DataFrame, a Recorder, rows in COLUMNS order, or None) as a Log: every column
+    present, text as str, sorted by time then by the order of recording (by time alone when a
+    row has no sequence number). A Log is returned as it is; the input is never changed."""
+    if isinstance(events, Log):
         return events
-    df = _normalised(events)
-    _last_normalised = weakref.ref(df)
-    return df
-
-
-def _normalised(events: pd.DataFrame | None) -> pd.DataFrame:
     if events is None:
-        events = pd.DataFrame(columns=list(COLUMNS))
-    df = events.copy()
+        rows = []
+    elif hasattr(events, "columns"):  # a DataFrame (pandas is imported already)
+        rows = _frame_rows(events)
+    elif hasattr(events, "records"):  # a Recorder
+        rows = [Event(*r) for r in events.records()]
+    else:
+        rows = [Event(*r) for r in events]
+    by_seq = bool(rows) and not any(_missing(r.seq) for r in rows)
+    key = (lambda r: (*_time_key(r.time_s), r.seq)) if by_seq else (lambda r: _time_key(r.time_s))
+    return Log(sorted(rows, key=key))
+
+
+def _frame_rows(df) -> list[Event]:
+    import pandas as pd
+
+    n, columns = len(df), []
     for col in COLUMNS:
         if col not in df.columns:
-            df[col] = "" if col in TEXT_COLUMNS else float("nan")
-    for col in TEXT_COLUMNS:
-        df[col] = df[col].astype("string").fillna("")
-    df["time_s"] = pd.to_numeric(df["time_s"], errors="coerce").astype("float64")
-    if len(df) and df["seq"].notna().all():
-        df = df.sort_values(["time_s", "seq"], kind="mergesort")
-    else:
-        df = df.sort_values("time_s", kind="mergesort")
-    return df.reset_index(drop=True)
+            columns.append([""] * n if col in TEXT_COLUMNS else [NAN] * n)
+        elif col in TEXT_COLUMNS:
+            columns.append(df[col].astype("string").fillna("").tolist())
+        elif col == "time_s":
+            columns.append(pd.to_numeric(df[col], errors="coerce").astype("float64").tolist())
+        else:
+            columns.append([NAN if _missing(v) else v for v in df[col].tolist()])
+    return [Event(*r) for r in zip(*columns)]
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or type(value).__name__ == "NAType"
+
+
+def _time_key(t: float) -> tuple[bool, float]:
+    """Times in order, a missing time last (as pandas sorts NaN)."""
+    return (True, 0.0) if math.isnan(t) else (False, t)
 
 
 def deployment(summary: dict | None) -> dict:
     return (summary or {}).get("deployment") or {}
 
 
-def end_time(events: pd.DataFrame, summary: dict | None) -> float:
+def end_time(events, summary: dict | None) -> float:
     """The run's end: summary makespan, else the last event's time, else 0."""
     makespan = _number(deployment(summary).get("makespan_s"))
     if not math.isnan(makespan):
         return makespan
-    times = events["time_s"].dropna() if "time_s" in events else []
-    return float(times.max()) if len(times) else 0.0
+    times = [r.time_s for r in normalise(events) if not math.isnan(r.time_s)]
+    return float(max(times)) if times else 0.0
 
 
-def state_intervals(events: pd.DataFrame, end_s: float | None = None) -> pd.DataFrame:
-    """One row per provision-state stay: node, state, start_s, end_s.
+def state_intervals(events, end_s: float | None = None) -> list[Interval]:
+    """One Interval per provision-state stay: node, state, start_s, end_s.
 
     A state lasts from its `state` row until the node's next `state` row; the node's last state
     lasts until `end_s` (default: the last event's time), never ending before it starts.
     Rows are ordered by node (first appearance) and then time.
     """
-    df = normalise(events)
-    rows = df[df["kind"] == "state"]
+    log = normalise(events)
     if end_s is None:
-        end_s = end_time(df, None)
-    if rows.empty:
-        return pd.DataFrame(
-            {"node": pd.Series(dtype="string"), "state": pd.Series(dtype="string"),
-             "start_s": pd.Series(dtype="float64"), "end_s": pd.Series(dtype="float64")}
-        )
-    out = pd.DataFrame(
-        {
-            "node": rows["subject"].astype("string"),
-            "state": rows["name"].astype("string"),
-            "start_s": rows["time_s"].astype("float64"),
-        }
-    )
-    nxt = out.groupby("node", sort=False)["start_s"].shift(-1)
-    out["end_s"] = nxt.fillna(float(end_s)).clip(lower=out["start_s"]).astype("float64")
-    order = out["node"].drop_duplicates().reset_index(drop=True)
-    rank = pd.Series(range(len(order)), index=order.array)
-    out["_rank"] = out["node"].map(rank).to_numpy()
-    out = out.sort_values(["_rank", "start_s"], kind="mergesort").drop(columns="_rank")
-    return out.reset_index(drop=True)
+        end_s = end_time(log, None)
+    stays: dict[str, list[tuple[str, float]]] = {}
+    for r in log:
+        if r.kind == "state":
+            stays.setdefault(r.subject, []).append((r.name, r.time_s))
+    out = []
+    for node, rows in stays.items():
+        for i, (state, start) in enumerate(rows):
+            nxt = rows[i + 1][1] if i + 1 < len(rows) else NAN
+            end = float(end_s) if math.isnan(nxt) else nxt
+            out.append(Interval(node, state, start, max(end, start)))
+    return out
 
 
-def phase_table(events: pd.DataFrame, summary: dict | None) -> pd.DataFrame:
-    """TripleO phases: name, attempt, start_s, end_s (NaN if it never ended), outcome, cause.
+def phase_table(events, summary: dict | None) -> list[Phase]:
+    """TripleO phases: name, attempt, start_s, end_s (NaN if it never ended), outcome, cause;
+    by start (a phase that never started last).
 
     From summary["deployment"]["phases"] when given, else from the `phase` start/end rows
     (a phase run again after a policy restart gives one row per attempt).
@@ -132,41 +195,42 @@ def phase_table(events: pd.DataFrame, summary: dict | None) -> pd.DataFrame:
     if phases:
         for p in phases:
             p = p or {}
-            rows.append((str(p.get("name") or ""), _attempt(p.get("attempt")), _number(p.get("start_s")),
-                         _number(p.get("end_s")), str(p.get("outcome") or ""), str(p.get("cause") or "")))
+            rows.append(Phase(str(p.get("name") or ""), _attempt(p.get("attempt")), _number(p.get("start_s")),
+                              _number(p.get("end_s")), str(p.get("outcome") or ""), str(p.get("cause") or "")))
     else:
-        df = normalise(events)
-        marks = df[(df["kind"] == "phase") | ((df["kind"] == "run") & (df["name"] == "attempt"))]
         attempt, open_ = 1, {}
-        for r in marks.itertuples(index=False):
-            if r.kind == "run":
+        for r in normalise(events):
+            if r.kind == "run" and r.name == "attempt":
                 attempt = _attempt(r.detail, attempt + 1)
+            elif r.kind != "phase":
+                continue
             elif r.name == "start":
                 if r.subject in open_:  # started again without an end
                     rows.append(open_.pop(r.subject))
-                open_[r.subject] = (r.subject, attempt, r.time_s, float("nan"), "", "")
+                open_[r.subject] = Phase(r.subject, attempt, r.time_s, NAN, "", "")
             elif r.name == "end":
-                name, att, start, _, _, _ = open_.pop(r.subject, (r.subject, attempt, float("nan"), 0, 0, 0))
-                rows.append((name, att, start, r.time_s, r.detail, r.cause))
+                started = open_.pop(r.subject, Phase(r.subject, attempt, NAN, NAN, "", ""))
+                rows.append(started._replace(end_s=r.time_s, outcome=r.detail, cause=r.cause))
         rows.extend(open_.values())
-    out = pd.DataFrame(rows, columns=["name", "attempt", "start_s", "end_s", "outcome", "cause"])
-    out = out.astype({"attempt": "int64", "start_s": "float64", "end_s": "float64"})
-    return out.sort_values("start_s", kind="mergesort", na_position="last").reset_index(drop=True)
+    return sorted(rows, key=lambda p: _time_key(p.start_s))
 
 
-def node_table(events: pd.DataFrame, summary: dict | None) -> pd.DataFrame:
+def node_table(events, summary: dict | None) -> list[NodeRow]:
     """Every node: node, role, state (final), deploy_s, cause; in role order, then by name.
 
     Nodes come from the summary and from the log (planned, enrolled, state and failure rows).
     """
-    df = normalise(events)
     given = deployment(summary).get("nodes") or {}
-    known = df[(df["kind"] == "node") & df["name"].isin(["planned", "enrolled"])]
-    roles = dict(zip(known["subject"], known["detail"]))
-    states = df[df["kind"] == "state"]
-    last_state = dict(zip(states["subject"], states["name"]))  # later rows overwrite earlier
-    failures = df[df["kind"] == "failure"]
-    last_cause = dict(zip(failures["subject"], failures["cause"]))
+    roles: dict[str, str] = {}
+    last_state: dict[str, str] = {}
+    last_cause: dict[str, str] = {}
+    for r in normalise(events):  # later rows overwrite earlier
+        if r.kind == "node" and r.name in ("planned", "enrolled"):
+            roles[r.subject] = r.detail
+        elif r.kind == "state":
+            last_state[r.subject] = r.name
+        elif r.kind == "failure":
+            last_cause[r.subject] = r.cause
 
     names = dict.fromkeys(str(n) for n in given)
     names.update(dict.fromkeys(roles))
@@ -175,57 +239,50 @@ def node_table(events: pd.DataFrame, summary: dict | None) -> pd.DataFrame:
     rows = []
     for name in names:
         info = given.get(name) or {}
-        rows.append(
-            (
-                name,
-                str(info.get("role") or roles.get(name, "")),
-                str(info.get("state") or last_state.get(name, "")),
-                _number(info.get("deploy_s")),
-                str(info.get("cause") or last_cause.get(name, "")),
-            )
-        )
-    rows.sort(key=lambda r: (role_rank(r[1]), natural_key(r[0])))
-    out = pd.DataFrame(rows, columns=["node", "role", "state", "deploy_s", "cause"])
-    return out.astype({"deploy_s": "float64"})
+        rows.append(NodeRow(name, str(info.get("role") or roles.get(name, "")),
+                            str(info.get("state") or last_state.get(name, "")), _number(info.get("deploy_s")),
+                            str(info.get("cause") or last_cause.get(name, ""))))
+    rows.sort(key=lambda r: (role_rank(r.role), natural_key(r.node)))
+    return rows
 
 
-def failure_table(events: pd.DataFrame, nodes: pd.DataFrame, intervals: pd.DataFrame) -> pd.DataFrame:
+def failure_table(events, nodes: list[NodeRow], intervals: list[Interval]) -> list[Failure]:
     """Failures: node, role, state (final), cause, time_s (NaN when the log gives no time), attempt.
 
     Every `failure` row; then each node whose summary cause no failure row carries; then each
     node that ended in a failed state with no cause at all ("(no cause recorded)", time: when it
     entered that state).
     """
-    df = normalise(events)
-    info = nodes.set_index("node")
+    log = normalise(events)
+    info = {n.node: n for n in nodes}
     rows = []
     seen: set[tuple[str, str]] = set()
-    for r in df[df["kind"] == "failure"].itertuples(index=False):
-        role, state = _role_state(info, r.subject)
-        rows.append((r.subject, role, state, r.cause, r.time_s))
-        seen.add((r.subject, r.cause))
+    for r in log:
+        if r.kind == "failure":
+            node = info.get(r.subject)
+            rows.append((r.subject, node.role if node else "", node.state if node else "", r.cause, r.time_s))
+            seen.add((r.subject, r.cause))
     failed_nodes = {n for n, _ in seen}
-    last_start = intervals.groupby("node", sort=False)["start_s"].last() if len(intervals) else {}
-    for n in nodes.itertuples(index=False):
+    last_start = {iv.node: iv.start_s for iv in intervals}  # the last stay's start
+    for n in nodes:
         if n.cause and (n.node, n.cause) not in seen:
-            rows.append((n.node, n.role, n.state, n.cause, float("nan")))
+            rows.append((n.node, n.role, n.state, n.cause, NAN))
         elif not n.cause and n.node not in failed_nodes and is_failed_state(n.state):
-            t = float(last_start.get(n.node, float("nan"))) if len(intervals) else float("nan")
-            rows.append((n.node, n.role, n.state, "(no cause recorded)", t))
-    out = pd.DataFrame(rows, columns=["node", "role", "state", "cause", "time_s"])
-    out = out.astype({"time_s": "float64"})
-    restarts = df.loc[(df["kind"] == "run") & (df["name"] == "attempt"), "time_s"].sort_values()
-    out["attempt"] = 1 + restarts.searchsorted(out["time_s"], side="right")
-    out.loc[out["time_s"].isna(), "attempt"] = 1 + len(restarts)  # no time: the summary's, the last
-    return out.sort_values("time_s", kind="mergesort", na_position="last").reset_index(drop=True)
+            rows.append((n.node, n.role, n.state, "(no cause recorded)", float(last_start.get(n.node, NAN))))
+    restarts = sorted(r.time_s for r in log if r.kind == "run" and r.name == "attempt")
+    out = [Failure(*row, 1 + (len(restarts) if math.isnan(row[4]) else bisect_right(restarts, row[4])))
+           for row in rows]  # no time: the summary's attempt, the last
+    return sorted(out, key=lambda f: _time_key(f.time_s))
 
 
-def select_nodes(nodes: pd.DataFrame, max_nodes: int) -> tuple[list[str], dict[str, int]]:
+def select_nodes(nodes: list[NodeRow], max_nodes: int) -> tuple[list[str], dict[str, int]]:
     """Which nodes the Gantt shows: all if they fit, else up to the same quota per role
     (failed nodes first, then by name). Returns (names in display order, {role: omitted})."""
     if len(nodes) <= max_nodes:
-        return list(nodes["node"]), {}
-    groups = {role: g for role, g in nodes.groupby("role", sort=False)}
+        return [n.node for n in nodes], {}
+    groups: dict[str, list[NodeRow]] = {}
+    for n in nodes:
+        groups.setdefault(n.role, []).append(n)
     sizes = sorted(len(g) for g in groups.values())
     quota = 0  # the largest q with sum(min(size, q)) <= max_nodes
     while quota < sizes[-1] and sum(min(s, quota + 1) for s in sizes) <= max_nodes:
@@ -233,12 +290,12 @@ def select_nodes(nodes: pd.DataFrame, max_nodes: int) -> tuple[list[str], dict[s
     keep: set[str] = set()
     omitted: dict[str, int] = {}
     for role, g in groups.items():
-        bad = g["state"].map(is_failed_state) | (g["cause"] != "")
-        ranked = pd.concat([g[bad], g[~bad]])  # each part is already in name order
-        keep.update(ranked["node"].iloc[:quota])
+        bad = [is_failed_state(n.state) or n.cause != "" for n in g]
+        ranked = [n for n, b in zip(g, bad) if b] + [n for n, b in zip(g, bad) if not b]  # each in name order
+        keep.update(n.node for n in ranked[:quota])
         if len(g) > quota:
             omitted[role] = len(g) - quota
-    return [n for n in nodes["node"] if n in keep], omitted
+    return [n.node for n in nodes if n.node in keep], omitted
 
 
 def role_rank(role: str) -> int:
@@ -255,13 +312,6 @@ def state_rank(state: str) -> tuple[int, str]:
     return (STATE_ORDER.index(state) if state in STATE_ORDER else len(STATE_ORDER), state)
 
 
-def _role_state(info: pd.DataFrame, node: str) -> tuple[str, str]:
-    if node in info.index:
-        row = info.loc[node]
-        return str(row["role"]), str(row["state"])
-    return "", ""
-
-
 def _attempt(value, default: int = 1) -> int:
     try:
         return int(value)
@@ -271,9 +321,9 @@ def _attempt(value, default: int = 1) -> int:
 
 def _number(value) -> float:
     try:
-        return float(value) if value is not None else float("nan")
+        return float(value) if value is not None else NAN
     except (TypeError, ValueError):
-        return float("nan")
+        return NAN
 
 
 #: Events that mark the Gantt and fill the faults table: (kind, name or None for any) -> label
@@ -281,13 +331,10 @@ MARKED = {("failure", None): "node failed", ("fault", "start"): "fault started",
           ("boot", "rogue_node"): "rogue node (unknown MAC refused)"}
 
 
-def marked_events(log: pd.DataFrame) -> pd.DataFrame:
-    """Failures, injected faults and rogue nodes in time order: columns time_s, what, subject, detail."""
-    rows = []
-    for (kind, name), what in MARKED.items():
-        part = log[(log["kind"] == kind) & ((log["name"] == name) if name else True)]
-        rows.append(pd.DataFrame({"time_s": part["time_s"], "seq": part["seq"], "what": what,
-                                  "subject": part["subject"], "detail": part["detail"].where(
-                                      part["detail"] != "", part["cause"])}))
-    frame = pd.concat(rows, ignore_index=True)
-    return frame.sort_values(["time_s", "seq"], kind="mergesort").reset_index(drop=True)
+def marked_events(events) -> list[Mark]:
+    """Failures, injected faults and rogue nodes in time order: time_s, seq, what, subject, detail."""
+    log = normalise(events)
+    marks = [Mark(r.time_s, r.seq, what, r.subject, r.detail if r.detail != "" else r.cause)
+             for (kind, name), what in MARKED.items()
+             for r in log if r.kind == kind and (name is None or r.name == name)]
+    return sorted(marks, key=lambda m: (*_time_key(m.time_s), *_time_key(float(m.seq))))

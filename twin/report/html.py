@@ -14,14 +14,14 @@ Rules:
   and says how many it left out; the tables list every node. Past MAX_FAILURES_OPEN failures, a
   by-cause table comes first and the full failure list is folded (<details>).
 - Deterministic: the same inputs give the same bytes.
+- No pandas: the log is a DataFrame, a Recorder or rows (twin/report/derive.py normalise).
 """
 from __future__ import annotations
 
 import math
+from collections import Counter
 from html import escape
 from pathlib import Path
-
-import pandas as pd
 
 from twin.fileio import atomic_write
 from twin.report import derive, gantt
@@ -58,7 +58,7 @@ details summary { cursor: pointer; margin: .8em 0 .4em 0; }
 """
 
 
-def render_deploy_report(events: pd.DataFrame, summary: dict) -> str:
+def render_deploy_report(events, summary: dict) -> str:
     """The whole report of a deployment as one HTML document (a str)."""
     summary = summary or {}
     log = derive.normalise(events)
@@ -89,7 +89,7 @@ def render_deploy_report(events: pd.DataFrame, summary: dict) -> str:
     return "\n".join(parts) + "\n"
 
 
-def gantt_figure(events: pd.DataFrame, summary: dict, max_nodes: int = MAX_GANTT_NODES):
+def gantt_figure(events, summary: dict, max_nodes: int = MAX_GANTT_NODES):
     """The timeline's plotly Figure alone (the nodes it shows are chosen as in the report)."""
     log = derive.normalise(events)
     end_s = derive.end_time(log, summary)
@@ -101,14 +101,14 @@ def gantt_figure(events: pd.DataFrame, summary: dict, max_nodes: int = MAX_GANTT
                                   end_s, derive.marked_events(log)))
 
 
-def write_report(events: pd.DataFrame, summary: dict, path) -> Path:
+def write_report(events, summary: dict, path) -> Path:
     """Render a deployment's report and write it atomically."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     return atomic_write(path, render_deploy_report(events, summary))
 
 
-def _header(log: pd.DataFrame, summary: dict, nodes: pd.DataFrame, end_s: float) -> str:
+def _header(log: derive.Log, summary: dict, nodes: list[derive.NodeRow], end_s: float) -> str:
     dep = derive.deployment(summary)
     outcome = str(dep.get("outcome") or "unknown")
     css = outcome if outcome in ("success", "failed") else "unknown"
@@ -122,18 +122,18 @@ def _header(log: pd.DataFrame, summary: dict, nodes: pd.DataFrame, end_s: float)
         ("events", _count((summary.get("counts") or {}).get("events", len(log)))),
         ("nodes", f"{len(nodes):,}"),
     ]
-    ends = log[(log["kind"] == "run") & (log["name"] == "end") & (log["cause"] != "")]
-    if len(ends):
-        facts.append(("run cause", ends["cause"].iloc[-1]))
+    ends = [r.cause for r in log if r.kind == "run" and r.name == "end" and r.cause != ""]
+    if ends:
+        facts.append(("run cause", ends[-1]))
     rows = "".join(
         f"<tr><td>{escape(k)}</td><td>{escape(str(v))}</td></tr>" for k, v in facts if v is not None
     )
-    counts = nodes["state"].replace("", "(no state)").value_counts()
-    colours = gantt.state_colours(counts.index)
+    counts = Counter(n.state or "(no state)" for n in nodes)
+    colours = gantt.state_colours(counts)
     chips = "".join(
         f'<span class="chip" style="border-left-color:{colours.get(s, "#9e9e9e")}">'
         f"{escape(s)}: <b>{counts[s]:,}</b></span>"
-        for s in sorted(counts.index, key=derive.state_rank)
+        for s in sorted(counts, key=derive.state_rank)
     )
     return (
         f"<h1>{escape(str(summary.get('scenario') or 'unnamed scenario'))}</h1>"
@@ -143,9 +143,9 @@ def _header(log: pd.DataFrame, summary: dict, nodes: pd.DataFrame, end_s: float)
     )
 
 
-def _failures(failures: pd.DataFrame, several_attempts: bool) -> str:
+def _failures(failures: list[derive.Failure], several_attempts: bool) -> str:
     head = '<h2 id="failures">Failures</h2>'
-    if failures.empty:
+    if not failures:
         return head + '<p class="good">No failures</p>'
     attempts = several_attempts  # after a policy restart, say which attempt each failure was in
     body = "".join(
@@ -153,7 +153,7 @@ def _failures(failures: pd.DataFrame, several_attempts: bool) -> str:
         f'<td class="cause">{escape(r.cause)}</td><td class="num">{_time(r.time_s)}</td>'
         + (f'<td class="num">{r.attempt}</td>' if attempts else "")
         + "</tr>"
-        for r in failures.itertuples(index=False)
+        for r in failures
     )
     table = (
         '<table class="data"><tr><th>node</th><th>role</th><th>final state</th><th>cause</th>'
@@ -162,7 +162,7 @@ def _failures(failures: pd.DataFrame, several_attempts: bool) -> str:
     if len(failures) <= MAX_FAILURES_OPEN:
         return f"{head}<p>{len(failures):,} failure(s).</p>{table}"
     by_cause: dict[str, list[str]] = {}
-    for r in failures.itertuples(index=False):
+    for r in failures:
         by_cause.setdefault(r.cause, []).append(r.node)
     rows = "".join(
         f'<tr><td class="cause">{escape(cause)}</td><td class="num">{len(names):,}</td>'
@@ -176,7 +176,7 @@ def _failures(failures: pd.DataFrame, several_attempts: bool) -> str:
     )
 
 
-def _faults(summary: dict, marks: pd.DataFrame) -> str:
+def _faults(summary: dict, marks: list[derive.Mark]) -> str:
     """The faults the scenario declared (when the summary lists them), then every fault, failure
     and rogue node in the log, in time order."""
     head = '<h2 id="faults">Faults</h2>'
@@ -191,10 +191,10 @@ def _faults(summary: dict, marks: pd.DataFrame) -> str:
                    f'<table class="data"><tr>{"".join(f"<th>{escape(k)}</th>" for k in cols)}</tr>{rows}</table>')
     else:
         out.append('<p class="note">The scenario injected no fault (or this summary does not list them).</p>')
-    if len(marks):
+    if marks:
         rows = "".join(f"<tr><td>{escape(_time(t))}</td><td>{escape(w)}</td><td>{escape(s)}</td>"
                        f'<td class="cause">{escape(d)}</td></tr>'
-                       for t, w, s, d in zip(marks["time_s"], marks["what"], marks["subject"], marks["detail"]))
+                       for t, _, w, s, d in marks)
         table = (f'<table class="data"><tr><th>time</th><th>what</th><th>node</th><th>detail</th></tr>{rows}'
                  "</table>")
         if len(marks) > MAX_FAILURES_OPEN:
@@ -211,9 +211,9 @@ def _fault_cell(value) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def _timeline(intervals, phases, nodes, end_s: float, marks: pd.DataFrame | None = None) -> str:
+def _timeline(intervals, phases, nodes, end_s: float, marks: list[derive.Mark] | None = None) -> str:
     head = '<h2 id="timeline">Timeline</h2>'
-    if intervals.empty and phases.empty:
+    if not intervals and not phases:
         return head + '<p class="note">No provision states or phases were recorded.</p>'
     shown, omitted = derive.select_nodes(nodes, MAX_GANTT_NODES)
     note = ""
@@ -230,13 +230,13 @@ def _timeline(intervals, phases, nodes, end_s: float, marks: pd.DataFrame | None
     return head + note + div
 
 
-def _phases(phases: pd.DataFrame) -> str:
+def _phases(phases: list[derive.Phase]) -> str:
     head = '<h2 id="phases">Phases</h2>'
-    if phases.empty:
+    if not phases:
         return head + '<p class="note">No phases were recorded.</p>'
-    attempts = phases["attempt"].max() > 1
+    attempts = max(p.attempt for p in phases) > 1
     body = []
-    for r in phases.itertuples(index=False):
+    for r in phases:
         outcome = r.outcome or ("not ended" if math.isnan(r.end_s) else "")
         bad = ' class="bad"' if outcome == "failed" else ""
         body.append(
@@ -253,12 +253,12 @@ def _phases(phases: pd.DataFrame) -> str:
     )
 
 
-def _nodes(nodes: pd.DataFrame) -> str:
+def _nodes(nodes: list[derive.NodeRow]) -> str:
     head = '<h2 id="nodes">Nodes</h2>'
-    if nodes.empty:
+    if not nodes:
         return head + '<p class="note">No nodes.</p>'
     body = []
-    for r in nodes.itertuples(index=False):
+    for r in nodes:
         bad = ' class="bad"' if r.cause or derive.is_failed_state(r.state) else ""
         body.append(
             f"<tr{bad}><td>{escape(r.node)}</td><td>{escape(r.role)}</td><td>{escape(r.state)}</td>"
@@ -270,8 +270,8 @@ def _nodes(nodes: pd.DataFrame) -> str:
     )
 
 
-def _attempts(log: pd.DataFrame, summary: dict) -> int:
-    restarts = int(((log["kind"] == "run") & (log["name"] == "attempt")).sum())
+def _attempts(log: derive.Log, summary: dict) -> int:
+    restarts = sum(1 for r in log if r.kind == "run" and r.name == "attempt")
     given = derive.deployment(summary).get("attempts")
     return max(1 + restarts, given if isinstance(given, int) else 1)
 

@@ -32,9 +32,10 @@ def metrics(summary: dict) -> dict[str, float]:
 
 
 def report(events, summary: dict) -> str:
+    from twin.record.recorder import as_frame
     from twin.report.capacity import render_capacity_report
 
-    return render_capacity_report(events, summary)
+    return render_capacity_report(as_frame(events), summary)
 
 
 def _pct(x) -> str:

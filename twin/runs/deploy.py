@@ -7,7 +7,9 @@ Rules:
 - Faults (twin/faults) act on the simulated hardware during the deployment. A live deployment
   applies none of them: a scenario with faults is refused before anything starts (a located
   error per fault), never run with its faults silently ignored.
-- The summary (twin/record/summary.py) and the metrics come from the event log.
+- The summary (twin/record/summary.py) and the metrics come from the event log, read as the
+  recorder's rows; the report too (twin/report/derive.py): a simulated deployment never imports
+  pandas (tests/cli/test_no_pandas.py). `result.events` builds the DataFrame when asked for.
 """
 from __future__ import annotations
 
@@ -81,9 +83,8 @@ def deploy(world, sc, nodes, seed: int, backend: str, progress: bool) -> RunResu
     finally:
         if bar is not None:
             bar.close()
-    events = world.recorder.frame()
-    summary = summarize(events, scenario=sc.name, backend=backend, seed=seed, policy=sc.policy)
-    return RunResult(summary, events, metrics(summary))
+    summary = summarize(world.recorder.rows(), scenario=sc.name, backend=backend, seed=seed, policy=sc.policy)
+    return RunResult(summary, metrics=metrics(summary), recorder=world.recorder)  # the DataFrame on first use
 
 
 def metrics(summary: dict) -> dict[str, float]:

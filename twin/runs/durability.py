@@ -192,21 +192,8 @@ def simulate(sc, inventory, seed: int, progress: bool = False) -> RunResult:
 
     simulate_years(ring.table, ring.outage_h, d.afr, d.years, rng, on_event)
     recorder.record(d.years * HOURS_PER_YEAR * 3600.0, RunMark("end", "success"))
-    return DurabilityResult(summarize(recorder.rows(), sc, ring, seed), recorder)
-
-
-class DurabilityResult(RunResult):
-    """A RunResult whose event table is built on first use: a sweep reads only the metrics."""
-
-    def __init__(self, summary: dict, recorder):
-        self.summary, self.metrics, self.out_dir, self.files = summary, metrics(summary), None, {}
-        self._recorder, self._events = recorder, None
-
-    @property
-    def events(self):
-        if self._events is None:
-            self._events = self._recorder.frame()
-        return self._events
+    summary = summarize(recorder.rows(), sc, ring, seed)
+    return RunResult(summary, metrics=metrics(summary), recorder=recorder)  # the table on first use
 
 
 def summarize(rows, sc, ring: Ring, seed: int) -> dict:
@@ -268,9 +255,10 @@ def _hours(outage: dict) -> str:
 
 
 def report(events, summary: dict) -> str:
+    from twin.record.recorder import as_frame
     from twin.report.durability import render_durability_report
 
-    return render_durability_report(events, summary)
+    return render_durability_report(as_frame(events), summary)
 
 
 def compare(a, b) -> dict:

@@ -78,7 +78,8 @@ def run_live(loaded, inventory, seed: int, backend: str, lab_dir: Path | None = 
 
 
 def render_report(events, summary: dict) -> str:
-    """The HTML report of a run, by the kind that made it."""
+    """The HTML report of a run, by the kind that made it (`events`: a DataFrame or a Recorder,
+    twin/runs/kind.py `report`)."""
     return kind_of(summary).report(events, summary)
 
 
@@ -93,9 +94,10 @@ def write_outputs(result: RunResult, out_dir: Path) -> None:
     from twin.record.recorder import write_events
 
     summary_text = json.dumps(result.summary, indent=2, sort_keys=False) + "\n"
-    report = render_report(result.events, result.summary)
+    log = result.log  # the DataFrame, or the Recorder whose rows a deployment reads without pandas
+    report = render_report(log, result.summary)
     with run_folder(out_dir) as tmp:
-        write_events(result.events, tmp / "events.parquet")
+        write_events(log, tmp / "events.parquet")
         (tmp / "summary.json").write_text(summary_text, encoding="utf-8")
         (tmp / "report.html").write_text(report, encoding="utf-8")
         for name, write in result.files.items():  # e.g. the inventory the run changed

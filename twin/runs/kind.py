@@ -18,7 +18,8 @@ Fields (all functions take the scenario `sc` composed in twin/runs/scenario.py):
                 cannot find (names, traces, limits), checked before anything runs
     metrics     (summary) -> {name: float}: one row of a sweep's table
     digest      (summary, out_dir) -> (text, exit code): what `twin run` prints
-    report      (events, summary) -> str: the self-contained HTML report
+    report      (events, summary) -> str: the self-contained HTML report; `events` is the log as
+                a DataFrame or as the run's Recorder (RunResult.log; `as_frame` makes it a DataFrame)
     compare     (run_a, run_b) -> {"detail": dict, "text": str, "same": bool}, or None: what
                 `twin compare` shows beyond the metrics side by side, and its verdict (deploy:
                 provision-state sequences and step durations)

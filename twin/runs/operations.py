@@ -26,13 +26,6 @@ from __future__ import annotations
 
 import math
 
-from twin.cloud.ha.clients import ApiClients
-from twin.cloud.ha.plane import REASONS, ControlPlane
-from twin.cloud.ha.summary import (
-    operations_digest,
-    operations_metrics,
-    summarize_operations,
-)
 from twin.errors import TwinError
 from twin.faults.injector import FaultInjector
 from twin.faults.validate import LIVE_KINDS, helion_named
@@ -119,6 +112,9 @@ class Operations:
     """The pieces of one operations run (kept for tests and the live drill to look into)."""
 
     def __init__(self, world, sc, nodes, liveness, targets):
+        from twin.cloud.ha.clients import ApiClients  # the HA models: imported by the runs that use them
+        from twin.cloud.ha.plane import ControlPlane
+
         self.world, self.sc, self.nodes = world, sc, list(nodes)
         ops = sc.operations
         controllers = [n.name for n in self.nodes if n.role is Role.CONTROL]
@@ -212,6 +208,8 @@ class Operations:
     def _cinder_refusal(self) -> str:
         """Why a Cinder create fails now on the control plane ("" when it works): the path of one
         cinder request through the VIP (the API, the database, RPC and the cinder-volume singleton)."""
+        from twin.cloud.ha.plane import REASONS
+
         if self.plane is None:
             return ""
         _, reason = self.plane.route("cinder", 0)
@@ -229,6 +227,8 @@ def operate(world, sc, nodes, liveness, targets, seed: int, backend: str, progre
     else:
         world.run(until=duration)
     world.record(RunMark("end", "success"))
+    from twin.cloud.ha.summary import summarize_operations  # with pandas: only the kinds that use it import it
+
     events = world.recorder.frame()
     summary = summarize_operations(events, scenario=sc.name, backend=backend, seed=seed, duration_s=duration,
                                    nodes={n.name: n.role.value for n in nodes})
@@ -353,6 +353,8 @@ def _live_rows(summary: dict, names: dict, targets, spare_rows: dict) -> None:
 def metrics(summary: dict) -> dict[str, float]:
     """The HA plane's metrics (twin/cloud/ha/summary.py), the VSA clusters' (twin/cloud/vsa), Swift's
     (twin/cloud/swift/metrics.py) and the day-2 operations' (twin/cloud/day2/metrics.py)."""
+    from twin.cloud.ha.summary import operations_metrics
+
     storage = summary.get("storage") or {}
     return {**operations_metrics(summary), **storage.get("vsa", {}), **storage.get("swift", {}),
             **(summary.get("day2") or {})}
@@ -411,12 +413,15 @@ def compare(a, b) -> dict | None:
 
 
 def report(events, summary: dict) -> str:
+    from twin.record.recorder import as_frame
     from twin.report.operations import render_operations_report
 
-    return render_operations_report(events, summary)
+    return render_operations_report(as_frame(events), summary)
 
 
 def digest(summary: dict, out) -> tuple[str, int]:
+    from twin.cloud.ha.summary import operations_digest
+
     text = operations_digest(summary, out)
     vsa = (summary.get("storage") or {}).get("vsa")
     if vsa:

@@ -13,7 +13,7 @@ Rules:
   steady start's finite mean, the profile's limits) and is run before the run (twin/runs/capacity.py), so a
   bad scenario is refused, located, before anything runs.
 - The summary and metrics come from the run's logs (metrics.py); the event table is built only
-  when asked for (`CapacityResult.events`), since sweeps and plans never need it.
+  when asked for (`RunResult.events`, built by `CapacityRun.events`), since sweeps and plans never need it.
 """
 from __future__ import annotations
 
@@ -321,7 +321,7 @@ class CapacityRun:
         return both[list(COLUMNS)]
 
 
-def simulate_capacity(sc, inventory, seed: int, progress: bool = False) -> CapacityResult:
+def simulate_capacity(sc, inventory, seed: int, progress: bool = False) -> RunResult:
     """The RUN_KINDS entry for `run: capacity`."""
     world = make_sim_world(seed, Recorder())
     run = CapacityRun(world, sc, inventory)
@@ -332,7 +332,8 @@ def simulate_capacity(sc, inventory, seed: int, progress: bool = False) -> Capac
     finally:
         if bar is not None:
             bar.close()
-    return CapacityResult(run.summary(seed), run)
+    summary = run.summary(seed)
+    return RunResult(summary, metrics=summary["metrics"], build=run.events)  # the table on first use
 
 
 def _progress(world, end_s: float):
@@ -349,24 +350,6 @@ def _progress(world, end_s: float):
 
     world.process(tick())
     return bar
-
-
-class CapacityResult(RunResult):
-    """A RunResult whose event table is built on first use (a year of churn is a million rows)."""
-
-    def __init__(self, summary: dict, run: CapacityRun):
-        self.summary = summary
-        self.metrics = dict(summary["metrics"])
-        self.out_dir = None
-        self.files = {}
-        self._run = run
-        self._events = None
-
-    @property
-    def events(self):
-        if self._events is None:
-            self._events = self._run.events()
-        return self._events
 
 
 #: Boot requests of one capacity run. Measured on this project's reference workload: about
