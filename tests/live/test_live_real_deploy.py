@@ -144,6 +144,24 @@ def test_a_checksum_mismatch_fails_the_write_clearly(deployed, real_lab, scenari
     assert "checksum mismatch" in outcome["cause"] and wrong in outcome["cause"] and a.image_sha256 in outcome["cause"]
 
 
+def test_an_image_the_endpoint_cannot_serve_fails_the_write_with_the_http_error(deployed, real_lab, scenario,
+                                                                              tmp_path):
+    """The image file is gone from the boot endpoint: the ramdisk's download gets HTTP 404, and
+    the node fails with that cause, named as the ramdisk saw it."""
+    from real_backends.hardware import LiveHardware
+    from twin.runs.deploy import deploy
+
+    gone = dataclasses.replace(artifacts_of(real_lab), image=tmp_path / "no-such-disk.img")
+    node = real_lab.nodes()[0]
+    world = make_live_world(3, Recorder(), lambda w: LiveHardware.for_lab(w, real_lab.dir, [node],
+                                                                         timing=scenario.timing, artifacts=gone))
+    with world.env:
+        result = deploy(world, scenario, [node], 3, "lab", False)
+    outcome = result.summary["deployment"]["nodes"][node.name]
+    assert outcome["state"] == "deploy failed", outcome
+    assert "HTTP error fetching the image" in outcome["cause"] and "404" in outcome["cause"], outcome
+
+
 def test_guest_disks_are_thin_qcow2_sized_from_the_inventory_and_go_with_the_lab(fresh_lab):
     """qemu-img's view of the disks `up` makes (no guest is started), and `down` removes them."""
     from real_backends.lab.lab import DISK_SCALE
