@@ -51,3 +51,21 @@ def figure_div(data: list[dict], layout: dict, div_id: str, include_plotlyjs: bo
     return (f"<div>{library}<div id=\"{div_id}\" class=\"plotly-graph-div\" style=\"height:{layout.get('height', 450)}px;"
             f" width:100%;\"></div><script type=\"text/javascript\">(function(){{var f={payload};"
             f"Plotly.newPlot(\"{div_id}\", f[0], f[1], {config});}})();</script></div>")
+
+
+def captioned_figures(figures, id_prefix: str, first: bool) -> tuple[list[str], bool]:
+    """Report parts for `figures`, each (key, caption, figure dict or None, what to say without
+    one): an <h4> caption and the figure (div id `id_prefix-key`), or the note; plotly.js is
+    inlined with the first figure drawn when `first`. Returns the parts and whether plotly.js
+    still has to be inlined."""
+    from html import escape
+
+    parts = []
+    for key, caption, fig, absent in figures:
+        if fig is None:
+            parts.append(f'<p class="note">{escape(absent)}</p>')
+            continue
+        parts.append(f"<h4>{escape(caption)}</h4>")
+        parts.append(figure_div(fig["data"], fig["layout"], f"{id_prefix}-{key}", include_plotlyjs=first))
+        first = False
+    return parts, first

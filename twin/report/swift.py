@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from twin.cloud.swift.metrics import count_series, swift_metrics
-from twin.report.plotly_page import figure_div
+from twin.report.plotly_page import captioned_figures
 from twin.timefmt import hms
 
 GIB = 1024 ** 3
@@ -97,13 +97,9 @@ def render_swift_section(events: pd.DataFrame, duration: float, scale: float, un
                ("traffic", "Replication traffic", _traffic_figure(passes, duration, scale, unit)
                 if not passes.empty else None),
                ("fill", "Per-device fill (start and end of the run)", _fill_figure(events))]
-    for key, caption, fig in figures:
-        if fig is None:
-            parts.append(f'<p class="note">{escape(caption)}: nothing in the log.</p>')
-            continue
-        parts.append(f"<h4>{escape(caption)}</h4>")
-        parts.append(figure_div(fig["data"], fig["layout"], f"swift-{key}", include_plotlyjs=first))
-        first = False
+    drawn, first = captioned_figures([(key, caption, fig, f"{caption}: nothing in the log.")
+                                      for key, caption, fig in figures], "swift", first)
+    parts += drawn
     m = swift_metrics(events, duration)
     parts.append(table(["metric", "value"], [[escape(k), f"{v:,.6g}"] for k, v in m.items()], {1}))
     rings = _ordered(events, "swift_ring")

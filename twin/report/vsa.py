@@ -22,7 +22,7 @@ from html import escape
 import pandas as pd
 
 from twin.cloud.vsa.volumes import ACCESSIBLE, DEGRADED, LOST, OFFLINE, ONLINE
-from twin.report.plotly_page import figure_div
+from twin.report.plotly_page import captioned_figures
 from twin.timefmt import hms
 
 GIB = 1024 ** 3
@@ -356,13 +356,8 @@ def render_vsa_section(events: pd.DataFrame, duration: float, scale: float, unit
              resync_figure(view.resyncs, duration, scale, unit) if view.resyncs else None,
              "No resync in the log."),
         ]
-        for key, caption, fig, absent in figures:
-            if fig is None:
-                parts.append(f'<p class="note">{escape(absent)}</p>')
-                continue
-            parts.append(f"<h4>{escape(caption)}</h4>")
-            parts.append(figure_div(fig["data"], fig["layout"], f"vsa-{i}-{key}", include_plotlyjs=first))
-            first = False
+        drawn, first = captioned_figures(figures, f"vsa-{i}", first)
+        parts += drawn
         if view.resyncs:
             rows = [[escape(r.node), escape(r.reason), _when(r.start), _when(r.end),
                      f"{r.end - r.start:,.3f}" if r.end is not None else "—", f"{r.to_move / GIB:,.3f}",
