@@ -12,21 +12,29 @@ from __future__ import annotations
 import json
 import math
 from functools import cache, lru_cache
-from importlib.resources import files
+from importlib.util import find_spec
+from pathlib import Path
 
 CONFIG = {"displaylogo": False, "responsive": True}
+
+
+@cache
+def _package_data() -> Path:
+    """The installed plotly package's data folder, found without importing plotly (its
+    `__init__` costs more than the rest of a deployment's report)."""
+    return Path(find_spec("plotly").submodule_search_locations[0]) / "package_data"
 
 
 @lru_cache(maxsize=1)
 def plotly_js() -> str:
     """The plotly.js bundle that the installed plotly package ships (read once per process)."""
-    return files("plotly").joinpath("package_data", "plotly.min.js").read_text(encoding="utf-8")
+    return (_package_data() / "plotly.min.js").read_text(encoding="utf-8")
 
 
 @cache
 def template(name: str = "plotly_white") -> dict:
     """A plotly layout template (its JSON from the plotly package, without importing plotly.io)."""
-    return json.loads(files("plotly").joinpath("package_data", "templates", f"{name}.json").read_text("utf-8"))
+    return json.loads((_package_data() / "templates" / f"{name}.json").read_text("utf-8"))
 
 
 def _clean(value):

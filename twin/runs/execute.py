@@ -91,11 +91,13 @@ def digest(summary: dict, out: Path) -> tuple[str, int]:
 def write_outputs(result: RunResult, out_dir: Path) -> None:
     """events.parquet, summary.json, report.html and the run's own files (RunResult.files), written as one folder (twin/outputs.py): the
     folder holds this run whole or the previous one, whatever happens while writing."""
+    from twin.kernel.sim import paused_gc
     from twin.record.recorder import write_events
 
     summary_text = json.dumps(result.summary, indent=2, sort_keys=False) + "\n"
     log = result.log  # the DataFrame, or the Recorder whose rows a deployment reads without pandas
-    report = render_report(log, result.summary)
+    with paused_gc():  # as a simulation (twin/kernel/sim.py): the report's tables live until it is written
+        report = render_report(log, result.summary)
     with run_folder(out_dir) as tmp:
         write_events(log, tmp / "events.parquet")
         (tmp / "summary.json").write_text(summary_text, encoding="utf-8")
