@@ -125,21 +125,27 @@ def test_every_deployed_node_booted_from_its_disk_and_says_who_the_disk_says_it_
     assert set(seconds.subject) == set(names[:2]) and (seconds.value > 0).all()
 
 
-def test_a_checksum_mismatch_fails_the_write_clearly(deployed, real_lab, scenario):
-    """The image's published checksum is not the image's: the ramdisk writes, reads the disk
-    back, and the node fails with both checksums named."""
+def redeploy_undercloud(real_lab, scenario, seed: int, artifacts) -> dict:
+    """The lab's first node (the undercloud) deployed alone again, its boot endpoint serving
+    `artifacts`; the node's outcome in the summary."""
     from real_backends.hardware import LiveHardware
     from twin.runs.deploy import deploy
 
+    node = real_lab.nodes()[0]
+    world = make_live_world(seed, Recorder(), lambda w: LiveHardware.for_lab(w, real_lab.dir, [node],
+                                                                            timing=scenario.timing,
+                                                                            artifacts=artifacts))
+    with world.env:
+        result = deploy(world, scenario, [node], seed, "lab", False)
+    return result.summary["deployment"]["nodes"][node.name]
+
+
+def test_a_checksum_mismatch_fails_the_write_clearly(deployed, real_lab, scenario):
+    """The image's published checksum is not the image's: the ramdisk writes, reads the disk
+    back, and the node fails with both checksums named."""
     a = artifacts_of(real_lab)
     wrong = "0" * 64
-    bad = dataclasses.replace(a, image_sha256=wrong)
-    node = real_lab.nodes()[0]  # the undercloud: a one-node deployment
-    world = make_live_world(2, Recorder(), lambda w: LiveHardware.for_lab(w, real_lab.dir, [node],
-                                                                         timing=scenario.timing, artifacts=bad))
-    with world.env:
-        result = deploy(world, scenario, [node], 2, "lab", False)
-    outcome = result.summary["deployment"]["nodes"][node.name]
+    outcome = redeploy_undercloud(real_lab, scenario, 2, dataclasses.replace(a, image_sha256=wrong))
     assert outcome["state"] == "deploy failed", outcome
     assert "checksum mismatch" in outcome["cause"] and wrong in outcome["cause"] and a.image_sha256 in outcome["cause"]
 
@@ -148,16 +154,8 @@ def test_an_image_the_endpoint_cannot_serve_fails_the_write_with_the_http_error(
                                                                               tmp_path):
     """The image file is gone from the boot endpoint: the ramdisk's download gets HTTP 404, and
     the node fails with that cause, named as the ramdisk saw it."""
-    from real_backends.hardware import LiveHardware
-    from twin.runs.deploy import deploy
-
     gone = dataclasses.replace(artifacts_of(real_lab), image=tmp_path / "no-such-disk.img")
-    node = real_lab.nodes()[0]
-    world = make_live_world(3, Recorder(), lambda w: LiveHardware.for_lab(w, real_lab.dir, [node],
-                                                                         timing=scenario.timing, artifacts=gone))
-    with world.env:
-        result = deploy(world, scenario, [node], 3, "lab", False)
-    outcome = result.summary["deployment"]["nodes"][node.name]
+    outcome = redeploy_undercloud(real_lab, scenario, 3, gone)
     assert outcome["state"] == "deploy failed", outcome
     assert "HTTP error fetching the image" in outcome["cause"] and "404" in outcome["cause"], outcome
 
