@@ -317,11 +317,7 @@ class Lab:
             for i in indices:
                 self._ensure_disk(i, (disks_mib or {}).get(i))
                 self._ensure_guest(conn, i)
-            if self.protocol == "redfish":
-                self._ensure_redfish(conn)
-            else:
-                for i in indices:
-                    self._ensure_bmc(i, bmc_port)
+            self._ensure_bmcs(conn, indices, bmc_port)
             self._write_outputs()
             _crash_point("done")
         finally:
@@ -557,6 +553,15 @@ class Lab:
     def _redfish_alive(self, pid: int | None) -> bool:
         return bool(pid) and redfishd.is_emulator(_proc_cmdline(pid), self.dir)
 
+    def _ensure_bmcs(self, conn, indices, bmc_port) -> None:
+        """The guests' BMCs running: the lab's one Redfish emulator (it serves every guest), or
+        one virtualbmc per guest in `indices`."""
+        if self.protocol == "redfish":
+            self._ensure_redfish(conn)
+        else:
+            for i in indices:
+                self._ensure_bmc(i, bmc_port)
+
     def _ensure_redfish(self, conn) -> None:
         """One sushy-tools emulator for the lab's guests (redfishd.py), restarted when the guest
         set changed (its allowed instances are fixed at start)."""
@@ -729,11 +734,7 @@ class Lab:
                 if role is not None or any(n.get("role") for n in state["nodes"]):
                     self._entry(i)["role"] = role or PROFILE[Role.COMPUTE]
                     self._save()
-            if self.protocol == "redfish":
-                self._ensure_redfish(conn)
-            else:
-                for i in new:
-                    self._ensure_bmc(i, bmc_port)
+            self._ensure_bmcs(conn, new, bmc_port)
             self._write_outputs()
         finally:
             conn.close()
