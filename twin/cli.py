@@ -17,6 +17,7 @@ import threading
 from pathlib import Path
 
 from twin import __version__
+from twin.collector import paused_gc
 from twin.errors import InputError, OutputError, TwinError, UnreadableError, UsageError
 from twin.outformat import add_format_argument
 
@@ -25,6 +26,13 @@ EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a writer whose reade
 
 
 def _cmd_run(args) -> int:
+    if args.backend != "sim":
+        return _run(args)
+    with paused_gc():  # one bounded run, imports to written outputs (twin/collector.py)
+        return _run(args)
+
+
+def _run(args) -> int:
     from twin.runs import (
         digest,
         problem_lines,

@@ -1,6 +1,7 @@
 """A simulated deployment (`twin run` of a deploy scenario) never imports pandas: its summary and
 report are read from the recorder's rows and events.parquet is written with pyarrow alone
 (twin/runs/deploy.py, twin/record/recorder.py). pandas costs a third of a second at start-up.
+Nor does it import the section models of the other run kinds (twin/runs/scenario.py: about 0.1 s).
 Each check runs in a fresh interpreter, so nothing imported by the test session counts."""
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ DRIVER = """
 import sys
 from twin.cli import main
 code = main(sys.argv[1:])
+print(" ".join(sorted(m for m in sys.modules if m.startswith("twin.cloud.") and m.endswith(".config"))))
 print("PANDAS_IMPORTED" if "pandas" in sys.modules else "NO_PANDAS")
 sys.exit(code)
 """
@@ -36,7 +38,10 @@ def test_a_simulated_deployment_imports_no_pandas_and_writes_its_whole_folder(tm
     out = tmp_path / scenario
     done = _run_in_fresh_python("run", f"scenarios/{scenario}.yaml", "--out", str(out), "--quiet")
     assert done.returncode == code, done.stderr
-    assert done.stdout.strip().splitlines()[-1] == "NO_PANDAS"
+    *_, section_models, pandas = done.stdout.strip().splitlines()
+    assert pandas == "NO_PANDAS"
+    assert not {"twin.cloud.vsa.config", "twin.cloud.nova.config", "twin.cloud.workload.config",
+                "twin.cloud.day2.config", "twin.cloud.capacity.config"} & set(section_models.split())
     summary = json.loads((out / "summary.json").read_text())
     events = pd.read_parquet(out / "events.parquet")  # read back here, with pandas: the recorder's table
     assert len(events) == summary["counts"]["events"] > 0
@@ -46,7 +51,10 @@ def test_a_simulated_deployment_imports_no_pandas_and_writes_its_whole_folder(tm
 
 
 def test_the_check_sees_pandas_when_a_run_imports_it(tmp_path):
-    """The driver itself: an operations run summarises with pandas, and the check says so."""
+    """The driver itself: an operations run summarises with pandas and reads the VSA's section,
+    and the check says so."""
     done = _run_in_fresh_python("run", "scenarios/ha-drill.yaml", "--out", str(tmp_path / "ops"), "--quiet")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().splitlines()[-1] == "PANDAS_IMPORTED"
+    *_, section_models, pandas = done.stdout.strip().splitlines()
+    assert pandas == "PANDAS_IMPORTED"
+    assert "twin.cloud.vsa.config" in section_models.split()

@@ -1,31 +1,17 @@
 """The simulated World: a plain simpy Environment (virtual time) over simulated hardware.
 
-Rule: a simulated run pauses Python's cyclic garbage collector while it runs (`paused_gc`). A
-run is bounded and keeps its objects alive to the end anyway, and the collector's repeated
-passes over a growing heap made 10,000-node runs superlinear (measured: 9.3 s with it, 3.0 s
-without). Reference counting still frees everything that is not in a cycle.
+Rule: a simulated run pauses Python's cyclic garbage collector while it runs (twin/collector.py:
+a run is bounded and keeps its objects alive to its end anyway; the collector's repeated passes
+over a growing heap made 10,000-node runs superlinear).
 """
 from __future__ import annotations
 
-import gc
-from contextlib import contextmanager
-
 import simpy
 
+from twin.collector import paused_gc
 from twin.kernel.rng import Streams
 from twin.kernel.world import World
 from twin.record.recorder import Recorder
-
-
-@contextmanager
-def paused_gc():
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class SimWorld(World):

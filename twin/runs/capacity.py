@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+from functools import cache
 
 from twin.record.result import RunResult
 from twin.runs.kind import RunKind
@@ -62,6 +63,7 @@ def digest(summary: dict, out) -> tuple[str, int]:
     return "\n".join(lines), 0
 
 
+@cache
 def _sections():
     from pydantic import Field
 
@@ -70,7 +72,8 @@ def _sections():
     from twin.cloud.workload.config import Workload
     from twin.runs.deploy import KIND as DEPLOY
 
-    return {"faults": DEPLOY.sections["faults"], "failure_domains": DEPLOY.sections["failure_domains"],
+    deploy_sections = DEPLOY.sections()
+    return {"faults": deploy_sections["faults"], "failure_domains": deploy_sections["failure_domains"],
             "nova": (NovaConfig, Field(default_factory=NovaConfig)),
             "workload": (Workload, Field(default_factory=Workload)),
             "capacity": (CapacityConfig, Field(default_factory=CapacityConfig))}
@@ -78,5 +81,5 @@ def _sections():
 
 KIND = RunKind(
     name="capacity", help="the workload on the Nova model of the compute hosts (docs/capacity.md)",
-    sections=_sections(), simulate=simulate, problems=problems, metrics=metrics, digest=digest, report=report,
+    sections=_sections, simulate=simulate, problems=problems, metrics=metrics, digest=digest, report=report,
     live_refusal="a capacity run measures the Nova model; a live lab has no Nova to measure")

@@ -13,6 +13,8 @@ Rules:
 """
 from __future__ import annotations
 
+from functools import cache
+
 from twin.faults.spec import Fault
 from twin.kernel.sim import make_sim_world
 from twin.record.recorder import Recorder
@@ -137,6 +139,7 @@ def _progress(recorder: Recorder, total: int):
     return bar
 
 
+@cache
 def _sections():
     from typing import Literal
 
@@ -160,5 +163,5 @@ def _sections():
 
 KIND = RunKind(
     name="deploy", help="the TripleO deployment of the inventory (seed, undercloud, overcloud)",
-    sections=_sections(), simulate=simulate, live=live, live_problems=live_problems, metrics=metrics, digest=digest, report=report,
+    sections=_sections, simulate=simulate, live=live, live_problems=live_problems, metrics=metrics, digest=digest, report=report,
     compare=compare)

@@ -17,6 +17,7 @@ Rules:
 from __future__ import annotations
 
 import math
+from functools import cache
 from dataclasses import dataclass
 from typing import Literal
 
@@ -275,10 +276,12 @@ def compare(a, b) -> dict:
             "text": text, "same": not differ}
 
 
+@cache
 def _sections():
     from twin.runs.operations import KIND as OPERATIONS
 
-    return {"failure_domains": OPERATIONS.sections["failure_domains"], "swift": OPERATIONS.sections["swift"],
+    operations_sections = OPERATIONS.sections()
+    return {"failure_domains": operations_sections["failure_domains"], "swift": operations_sections["swift"],
             "durability": (DurabilityConfig, Field(default_factory=DurabilityConfig, description=(
                 "a Monte Carlo of a swift ring's disk failures (run: durability, docs/storage.md)")))}
 
@@ -286,7 +289,7 @@ def _sections():
 KIND = RunKind(
     name="durability", help="a swift ring's disks failing over years: one replication of P(losing a partition) "
     "(twin/cloud/swift/durability.py, docs/storage.md)",
-    sections=_sections(), simulate=simulate, problems=problems, metrics=metrics, digest=digest, report=report,
+    sections=_sections, simulate=simulate, problems=problems, metrics=metrics, digest=digest, report=report,
     compare=compare,
     live_refusal="a durability run is a Monte Carlo of disk failures over years; a live lab has nothing to run")
 

@@ -57,9 +57,9 @@ def resolve_inventory(loaded, inventory_path: str | None = None):
 
 def simulate(sc, inventory, seed: int, progress: bool = False) -> RunResult:
     """Run the scenario's `run:` kind in the simulated world."""
-    from twin.kernel.sim import paused_gc
+    from twin.collector import paused_gc
 
-    with paused_gc():  # see twin/kernel/sim.py: the run's objects live to its end anyway
+    with paused_gc():  # see twin/collector.py: the run's objects live to its end anyway
         return kind(sc.run).simulate(sc, inventory, seed, progress)
 
 
@@ -91,12 +91,12 @@ def digest(summary: dict, out: Path) -> tuple[str, int]:
 def write_outputs(result: RunResult, out_dir: Path) -> None:
     """events.parquet, summary.json, report.html and the run's own files (RunResult.files), written as one folder (twin/outputs.py): the
     folder holds this run whole or the previous one, whatever happens while writing."""
-    from twin.kernel.sim import paused_gc
+    from twin.collector import paused_gc
     from twin.record.recorder import write_events
 
     summary_text = json.dumps(result.summary, indent=2, sort_keys=False) + "\n"
     log = result.log  # the DataFrame, or the Recorder whose rows a deployment reads without pandas
-    with paused_gc():  # as a simulation (twin/kernel/sim.py): the report's tables live until it is written
+    with paused_gc():  # as a simulation (twin/collector.py): the report's tables live until it is written
         report = render_report(log, result.summary)
     with run_folder(out_dir) as tmp:
         write_events(log, tmp / "events.parquet")

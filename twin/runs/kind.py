@@ -7,9 +7,9 @@ kinds goes through these fields; nothing elsewhere compares `run:` strings.
 Fields (all functions take the scenario `sc` composed in twin/runs/scenario.py):
     name        the scenario's `run:` value
     help        one line for `twin schema` and `twin run --help`
-    sections    scenario sections this kind reads: {key: (model class, default)}; the scenario
-                schema is composed from every kind's sections (a section shared by kinds is the
-                same class)
+    sections    () -> the scenario sections this kind reads: {key: (model class, default)}, built
+                on first call (the models are imported only for the scenarios that need them,
+                twin/runs/scenario.py); a section shared by kinds is the same class
     simulate    (sc, inventory, seed, progress) -> RunResult, in the simulated world
     live        (sc, inventory, seed, backend, lab_dir, boot_bind, progress) -> RunResult, or None
                 when the kind cannot run live (refused with `live_refusal`)
@@ -27,7 +27,7 @@ Fields (all functions take the scenario `sc` composed in twin/runs/scenario.py):
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -43,7 +43,7 @@ class RunKind:
     metrics: Callable[[dict], dict]
     digest: Callable[..., tuple[str, int]]
     report: Callable[..., str]
-    sections: dict[str, tuple[type, Any]] = field(default_factory=dict)
+    sections: Callable[[], dict[str, tuple[type, Any]]] = dict
     live: Callable[..., Any] | None = None
     live_refusal: str = ""
     live_problems: Callable[..., list] = lambda loaded, sc: []

@@ -25,6 +25,7 @@ Rules:
 from __future__ import annotations
 
 import math
+from functools import cache
 
 from twin.errors import TwinError
 from twin.faults.injector import FaultInjector
@@ -459,6 +460,7 @@ def digest(summary: dict, out) -> tuple[str, int]:
     return text, 0
 
 
+@cache
 def _sections():
     from pydantic import Field
 
@@ -481,11 +483,11 @@ def _sections():
 def _deploy_sections():
     from twin.runs.deploy import KIND as DEPLOY
 
-    return DEPLOY.sections
+    return DEPLOY.sections()
 
 
 KIND = RunKind(
     name="operations", help="an already-deployed cloud operating for operations.duration_s under its faults, "
     "with the HA control plane (twin/cloud/ha); live: a drill through the BMCs",
-    sections=_sections(), simulate=simulate, live=live, live_problems=live_problems, problems=problems,
+    sections=_sections, simulate=simulate, live=live, live_problems=live_problems, problems=problems,
     metrics=metrics, digest=digest, report=report, compare=compare)

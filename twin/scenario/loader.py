@@ -206,8 +206,8 @@ def _clip(text: str, n: int = 40) -> str:
 
 
 def load_scenario(path: str | Path, timing_profile: str | Path | None = None, *, model) -> LoadedScenario:
-    """Load and validate a scenario against `model` (the scenario composed of every run kind's
-    sections: twin/runs/scenario.py); `timing_profile` (a file with `timing:` and/or `network:`
+    """Load and validate a scenario against `model(mapping)`, the model for the file's mapping
+    (the scenario composed of the run kinds' sections: twin/runs/scenario.py); `timing_profile` (a file with `timing:` and/or `network:`
     sections, such as `twin calibrate` writes) overrides the scenario's keys of those sections."""
     path = Path(path)
     root, data = _parse(path, "scenario")
@@ -218,7 +218,7 @@ def load_scenario(path: str | Path, timing_profile: str | Path | None = None, *,
         for section in ("timing", "network"):
             if section in profile:
                 data[section] = {**(data.get(section) or {}), **(profile[section] or {})}
-    return LoadedScenario(_validate(model, data, path, root), path, root)
+    return LoadedScenario(_validate(model(data), data, path, root), path, root)
 
 
 # pydantic puts the union member's tag in the error location (e.g. "lognormal"); users never wrote it
