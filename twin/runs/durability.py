@@ -17,8 +17,8 @@ Rules:
 from __future__ import annotations
 
 import math
-from functools import cache
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 
 from pydantic import Field, PrivateAttr, model_validator
