@@ -145,7 +145,7 @@ def _sections():
 
     from pydantic import Field
 
-    from twin.cloud.ha.params import Operations
+    from twin.cloud.ha.operating import Operations
     from twin.scenario.schema import MAX_ATTEMPTS
 
     return {

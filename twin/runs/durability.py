@@ -19,48 +19,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cache
-from typing import Literal
 
-from pydantic import Field, PrivateAttr, model_validator
-
-from twin.cloud.swift.config import RING_NAMES
 from twin.errors import InputError, UnreadableError
 from twin.record.result import RunResult
 from twin.runs.kind import RunKind
-from twin.scenario.base import SectionModel
 
-#: Longest run: a replication is one run, so a sweep gives the per-year figure from many short runs.
-MAX_YEARS = 1000
 #: Most disk failures a run may expect (devices x failure rate x years): each is two events.
 MAX_EXPECTED_FAILURES = 1_000_000
 SECONDS_PER_YEAR = 365.25 * 86400
-
-
-class DurabilityConfig(SectionModel):
-    """Which ring, how long, and how its disks fail and come back (docs/storage.md). `ring` takes
-    the names of the rings built from `swift:` (twin/cloud/swift/config.py, which imports no swift)."""
-
-    ring: Literal[RING_NAMES] = Field(
-        "object", description="a ring the twin builds from the `swift:` section (or loads from swift.builders)")
-    builder: str | None = Field(None, min_length=1, description="an operator's .builder file instead of `ring` "
-                                "(relative to the scenario file)")
-    years: int = Field(1, ge=1, le=MAX_YEARS, description="years of operation one run simulates; 1 makes "
-                       "`lost_any` over a sweep's replications P(losing any partition per year)")
-    # the figures of twin/cloud/swift/durability.py DurabilityParams (*inferred*: Helion publishes none)
-    afr: float = Field(0.02, ge=0, lt=1, description="annual failure rate of a disk (*inferred* 2%)")
-    replacement_delay_h: float = Field(24.0, ge=0, description="hours from a disk's failure to its "
-                                       "replacement starting to rebuild (*inferred*: next business day)")
-    rebuild_gbps: float = Field(1.0, gt=0, description="rebuild bandwidth into a new disk, Gbit/s (*inferred*)")
-    fill: float = Field(0.5, ge=0, le=1, description="fraction of each disk in use (its weight read as GiB), "
-                        "rebuilt after a failure")
-    used_gib: float | None = Field(None, ge=0, description="GiB in use on every disk, instead of `fill`")
-    _resolved: object = PrivateAttr(default=None)  # set by `problems`: the Ring below
-
-    @model_validator(mode="after")
-    def _one_ring(self):
-        if self.builder is not None and "ring" in self.model_fields_set:
-            raise ValueError("give `ring` (built from the swift: section) or `builder` (a file), not both")
-        return self
 
 
 @dataclass(frozen=True)
@@ -278,6 +244,9 @@ def compare(a, b) -> dict:
 
 @cache
 def _sections():
+    from pydantic import Field
+
+    from twin.cloud.swift.config import DurabilityConfig
     from twin.runs.operations import KIND as OPERATIONS
 
     operations_sections = OPERATIONS.sections()
@@ -293,4 +262,4 @@ KIND = RunKind(
     compare=compare,
     live_refusal="a durability run is a Monte Carlo of disk failures over years; a live lab has nothing to run")
 
-__all__ = ["KIND", "DurabilityConfig", "Ring", "resolve_ring"]
+__all__ = ["KIND", "Ring", "resolve_ring"]

@@ -465,7 +465,8 @@ def _sections():
     from pydantic import Field
 
     from twin.cloud.day2.config import Actions
-    from twin.cloud.ha.params import HaParams, Operations
+    from twin.cloud.ha.operating import Operations
+    from twin.cloud.ha.params import HaParams
     from twin.cloud.swift.config import SwiftConfig
     from twin.cloud.vsa.config import Storage
 

@@ -1,7 +1,8 @@
 """The HA control plane of a Helion overcloud (docs/domain.md, the control plane) and what its
 users experience. Modules, each a small state machine with its transitions as a data table:
 
-    params.py      every figure, with its default and source (scenario keys `ha:`, `operations:`)
+    params.py      every figure, with its default and source (scenario key `ha:`)
+    operating.py   the `operations:` section (duration, repair crews, clients), read by deploy too
     liveness.py    what the model reads from a world: node up, reachability, services running
     checks.py      rise/fall health checks, event-driven (HAProxy backends, keepalived chk_haproxy)
     vrrp.py        keepalived: who holds the VIP, takeover after 3 x advert + skew

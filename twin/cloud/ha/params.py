@@ -1,5 +1,5 @@
-"""The HA control plane's figures and the operations run's settings, as a scenario writes them
-(`ha:` and `operations:`).
+"""The HA control plane's figures, as a scenario writes them (`ha:`); the operations run's
+settings (`operations:`) are in operating.py, re-exported here.
 
 Rules: every figure is a parameter with a default; the comment gives its source (the real
 system's documented default, Helion's shipped configuration, or *inferred* where it is our own
@@ -11,19 +11,14 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from twin.cloud.ha.operating import API_SERVICES, YEAR_S, Clients, Operations  # noqa: F401  (re-exported)
 from twin.scenario.base import SectionModel
 from twin.scenario.distributions import Distribution, fixed, lognormal
 
-YEAR_S = 365 * 86400.0
-
-#: The API services users call through the VIP (the synthetic clients' targets).
-API_SERVICES = ("keystone", "nova", "neutron", "glance", "cinder", "swift")
 #: What a service's request may need beyond its API backend.
 NEEDS = ("db", "rpc", "cinder_volume", "swift_storage")
 #: The singletons (one host each, manual failover).
 SINGLETONS = ("cinder_volume", "sherpa", "consoleauth")
-
-
 
 
 class Keepalived(SectionModel):
@@ -128,31 +123,3 @@ class HaParams(SectionModel):
         return self
 
 
-class Clients(SectionModel):
-    """Synthetic API clients: each request goes through the VIP and is recorded with its outcome
-    and latency. For drills; a year of them is too many events (leave `clients` out: the
-    availability is computed exactly from the services' up/down intervals anyway)."""
-
-    rate_per_s: float = Field(1.0, gt=0, description="requests per second, per service")
-    services: list[Literal["keystone", "nova", "neutron", "glance", "cinder", "swift"]] = Field(
-        default_factory=lambda: list(API_SERVICES))
-    sources: int = Field(12, ge=1, le=4096, description="distinct client addresses (balance source pins each)")
-    arrivals: Literal["poisson", "fixed"] = "poisson"
-    timeout_s: float = Field(30.0, gt=0)  # *inferred*: a client's connect timeout to the VIP
-    from_s: float = Field(0.0, ge=0)
-    until_s: float | None = Field(None, gt=0)
-
-
-class Operations(SectionModel):
-    """An already-deployed cloud, operating: for how long, who repairs, who clients are."""
-
-    duration_s: float = Field(YEAR_S, gt=0)  # one year
-    repair_crews: int = Field(0, ge=0, description="shared repair crews (a FIFO queue); 0: every failure "
-                                                    "is repaired independently")
-    operator_response_s: float = Field(900.0, ge=0)  # *inferred*: on-call paged and at the console
-    stay_off_after_power_loss: bool = True  # Helion hardware requirement (BIOS: stay off after power loss)
-    probe_sources: int = Field(12, ge=1, le=1024,
-                               description="client addresses over which a service's level (the share of "
-                                           "requests that would succeed) is computed; 12 divides evenly "
-                                           "over 1, 2, 3, 4 and 6 backends")
-    clients: Clients | None = None

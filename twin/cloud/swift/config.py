@@ -3,13 +3,15 @@ of the operator it loads instead).
 
 Rules: every figure defaults to a documented Swift or Helion value (docs/domain.md, "Swift"), its
 source in the comment, *inferred* where it is our own estimate; unknown keys are errors. Used by
-twin/cloud/swift/build.py; the Scenario's `swift:` section (declared by the operations run kind).
+twin/cloud/swift/build.py; the Scenario's `swift:` section (declared by the operations run kind)
+and, at the end, its `durability:` section (declared by the durability run kind).
 """
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from twin.scenario.base import SectionModel
 
@@ -98,4 +100,37 @@ class SwiftConfig(SectionModel):
         names = [d.device for d in self.disks]
         if len(set(names)) != len(names):
             raise ValueError(f"disks: two disks share a device name ({', '.join(names)})")
+        return self
+
+
+# ---- the `durability:` section (run: durability, twin/runs/durability.py) --------------------
+
+#: Longest run: a replication is one run, so a sweep gives the per-year figure from many short runs.
+MAX_YEARS = 1000
+
+
+class DurabilityConfig(SectionModel):
+    """Which ring, how long, and how its disks fail and come back (docs/storage.md). `ring` takes
+    the names of the rings built from `swift:` (above)."""
+
+    ring: Literal[RING_NAMES] = Field(
+        "object", description="a ring the twin builds from the `swift:` section (or loads from swift.builders)")
+    builder: str | None = Field(None, min_length=1, description="an operator's .builder file instead of `ring` "
+                                "(relative to the scenario file)")
+    years: int = Field(1, ge=1, le=MAX_YEARS, description="years of operation one run simulates; 1 makes "
+                       "`lost_any` over a sweep's replications P(losing any partition per year)")
+    # the figures of twin/cloud/swift/durability.py DurabilityParams (*inferred*: Helion publishes none)
+    afr: float = Field(0.02, ge=0, lt=1, description="annual failure rate of a disk (*inferred* 2%)")
+    replacement_delay_h: float = Field(24.0, ge=0, description="hours from a disk's failure to its "
+                                       "replacement starting to rebuild (*inferred*: next business day)")
+    rebuild_gbps: float = Field(1.0, gt=0, description="rebuild bandwidth into a new disk, Gbit/s (*inferred*)")
+    fill: float = Field(0.5, ge=0, le=1, description="fraction of each disk in use (its weight read as GiB), "
+                        "rebuilt after a failure")
+    used_gib: float | None = Field(None, ge=0, description="GiB in use on every disk, instead of `fill`")
+    _resolved: object = PrivateAttr(default=None)  # set by `problems`: twin/runs/durability.py Ring
+
+    @model_validator(mode="after")
+    def _one_ring(self):
+        if self.builder is not None and "ring" in self.model_fields_set:
+            raise ValueError("give `ring` (built from the swift: section) or `builder` (a file), not both")
         return self
