@@ -111,7 +111,7 @@ MAX_YEARS = 1000
 
 class DurabilityConfig(SectionModel):
     """Which ring, how long, and how its disks fail and come back (docs/storage.md). `ring` takes
-    the names of the rings built from `swift:` (above)."""
+    the names of the rings built from `swift:` (twin/cloud/swift/config.py, which imports no swift)."""
 
     ring: Literal[RING_NAMES] = Field(
         "object", description="a ring the twin builds from the `swift:` section (or loads from swift.builders)")
