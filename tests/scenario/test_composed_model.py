@@ -51,7 +51,7 @@ def test_an_unknown_key_is_judged_by_the_whole_model():
 section_value = st.sampled_from([{}, {"no_such_key": 1}, 5, None, []])
 mappings = st.fixed_dictionaries(
     {"name": st.sampled_from(["x", ""]), "inventory": st.sampled_from([{"generate": {"compute": 2}}, {}])},
-    optional={"run": st.sampled_from([*KINDS, "no-such-kind"]), "seed": st.sampled_from([1, -1]),
+    optional={"run": st.sampled_from([*KINDS, "no-such-kind", [], {"deploy": 1}, 3]), "seed": st.sampled_from([1, -1]),
               "nosuchsection": st.just({}), **{key: section_value for key in SECTION_KEYS}})
 
 

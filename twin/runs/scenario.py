@@ -66,9 +66,10 @@ def scenario_model(data: dict | None = None) -> type[ComposedScenario]:
     if data is None:
         return _composed(tuple(KINDS))
     run = data.get("run", DEFAULT)
+    own = [run] if isinstance(run, str) and run in KINDS else []  # a bad `run:` is the model's to refuse
     uncovered = set(data) - _common_keys()
     chosen: set[str] = set()
-    for name in ([run] if run in KINDS else []) + [n for n in KINDS if n != run]:
+    for name in own + [n for n in KINDS if n not in own]:
         if chosen and not uncovered:
             break
         chosen.add(name)
