@@ -121,5 +121,3 @@ class HaParams(SectionModel):
         if unknown:
             raise ValueError(f"services: unknown service(s) {', '.join(unknown)} (known: {', '.join(API_SERVICES)})")
         return self
-
-
