@@ -4,6 +4,7 @@ which must accept and refuse exactly what the whole model does, with the same er
 every section it was not composed with as the whole model's default."""
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,16 @@ def test_every_example_scenario_reads_as_the_whole_model_reads_it(path):
     assert set(type(composed).model_fields) <= set(Scenario.model_fields)
     for key in Scenario.model_fields:  # composed or not, every section reads the same
         assert getattr(composed, key) == getattr(whole, key), key
+
+
+@pytest.mark.parametrize("name", ["helion-max", "ha-year", "swift-durability"])
+def test_a_loaded_scenario_pickles_and_comes_back_equal(name):
+    """As before the composition: a scenario may cross a process boundary."""
+    scenario = load_scenario(REPO / "scenarios" / f"{name}.yaml").scenario
+    back = pickle.loads(pickle.dumps(scenario))
+    assert type(back) is type(scenario) and back == scenario
+    whole = Scenario.model_validate({"name": "x", "inventory": {"generate": {"compute": 1}}})
+    assert pickle.loads(pickle.dumps(whole)) == whole
 
 
 def test_a_deployment_is_composed_without_the_other_kinds_sections():

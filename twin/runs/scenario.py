@@ -53,7 +53,13 @@ def _composed(kinds: tuple[str, ...]) -> type[ComposedScenario]:
             sections.setdefault(key, (model, default))
     run_help = "; ".join(f"{k.name}: {k.help}" for k in KINDS.values())
     run = (Literal[tuple(KINDS)], Field(DEFAULT, description=run_help))
-    return create_model("Scenario", __base__=ComposedScenario, __module__=__name__, run=run, **sections)
+    model = create_model("Scenario", __base__=ComposedScenario, __module__=__name__, run=run, **sections)
+    if kinds != tuple(KINDS):  # a name pickle can find again (module __getattr__ below)
+        model.__qualname__ = _PART + _SEPARATOR.join(kinds)
+    return model
+
+
+_PART, _SEPARATOR = "Scenario_", "__"  # "Scenario_deploy__operations": the model of those kinds
 
 
 def _common_keys() -> frozenset:
@@ -80,6 +86,9 @@ def scenario_model(data: dict | None = None) -> type[ComposedScenario]:
 def __getattr__(name: str):
     if name == "Scenario":  # the whole model, composed on first use (rules above)
         return _composed(tuple(KINDS))
+    kinds = tuple(name.removeprefix(_PART).split(_SEPARATOR)) if name.startswith(_PART) else ()
+    if kinds and all(k in KINDS for k in kinds):  # a part of it, as pickle names it (`_composed`)
+        return _composed(tuple(k for k in KINDS if k in kinds))
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
