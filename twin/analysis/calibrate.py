@@ -143,14 +143,20 @@ def _cpu_spans(marks: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(spans), np.asarray(stage)
 
 
+def _segments(spans: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The timeline cut at every span's start and end: (each segment's width, span x segment
+    matrix of which spans are open over it)."""
+    cuts = np.unique(spans)
+    mids = (cuts[:-1] + cuts[1:]) / 2
+    return np.diff(cuts), (spans[:, :1] <= mids) & (spans[:, 1:] >= mids)
+
+
 def _work(spans: np.ndarray, capacity: float) -> np.ndarray:
     """Per span: the lone guest's work done over it, the integral of min(1, capacity / n(t))
     where n(t) is how many spans are open at t (processor sharing, as the simulator runs it)."""
-    cuts = np.unique(spans)
-    mids = (cuts[:-1] + cuts[1:]) / 2
-    inside = (spans[:, :1] <= mids) & (spans[:, 1:] >= mids)  # span x segment
+    widths, inside = _segments(spans)
     speed = np.minimum(1.0, capacity / np.maximum(inside.sum(axis=0), 1))
-    return inside @ (np.diff(cuts) * speed)
+    return inside @ (widths * speed)
 
 
 def host_capacity(marks: pd.DataFrame) -> float | None:
@@ -161,9 +167,7 @@ def host_capacity(marks: pd.DataFrame) -> float | None:
     spans, stage = _cpu_spans(marks)
     if len(spans) < 2:
         return None
-    cuts = np.unique(spans)
-    mids = (cuts[:-1] + cuts[1:]) / 2
-    most = int(((spans[:, :1] <= mids) & (spans[:, 1:] >= mids)).sum(axis=0).max())
+    most = int(_segments(spans)[1].sum(axis=0).max())
     if most < 2:
         return None
 

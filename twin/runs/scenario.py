@@ -62,6 +62,7 @@ def _composed(kinds: tuple[str, ...]) -> type[ComposedScenario]:
 _PART, _SEPARATOR = "Scenario_", "__"  # "Scenario_deploy__operations": the model of those kinds
 
 
+@cache
 def _common_keys() -> frozenset:
     return frozenset(k for name, f in ScenarioBase.model_fields.items() for k in (name, f.alias) if k) | {"run"}
 
