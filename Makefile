@@ -13,7 +13,7 @@ LAB   := $(VENV)/.lab-installed
 .PHONY: run test test-fast bench lab-host clean
 
 # Every benchmark script, each printing its table (lab.py needs the live-lab host: run as root).
-BENCHMARKS := run operations day2 capacity sweep vsa rings lab
+BENCHMARKS := run event_mix operations day2 capacity sweep vsa rings durability lab
 
 run: $(CORE)
 	$(VENV)/bin/twin run scenarios/helion-reference.yaml --out reports/helion-reference
