@@ -46,21 +46,22 @@ def dask_scheduler(tmp_path_factory):
     scheduler_file = work / "scheduler.json"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     procs = []
+
+    def start(args, log: str):  # each process writes its own log; the test's copy of the file is closed
+        with open(work / log, "w") as stderr:
+            procs.append(subprocess.Popen([str(DASK), *args], cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=stderr))
+
     try:
-        procs.append(subprocess.Popen(
-            [str(DASK), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-             "--dashboard-address", "127.0.0.1:0", "--scheduler-file", str(scheduler_file)],
-            cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=open(work / "scheduler.log", "w")))
+        start(["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+               "--dashboard-address", "127.0.0.1:0", "--scheduler-file", str(scheduler_file)], "scheduler.log")
         deadline = time.monotonic() + 60
         while not scheduler_file.exists() or not scheduler_file.read_text().strip().endswith("}"):
             if procs[0].poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"dask scheduler did not start: {(work / 'scheduler.log').read_text()[-2000:]}")
             time.sleep(0.1)
         address = json.loads(scheduler_file.read_text())["address"]
-        procs.append(subprocess.Popen(
-            [str(DASK), "worker", address, "--nworkers", "1", "--nthreads", "1", "--no-nanny", "--host", "127.0.0.1",
-             "--no-dashboard", "--dashboard-address", "127.0.0.1:0"],
-            cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=open(work / "worker.log", "w")))
+        start(["worker", address, "--nworkers", "1", "--nthreads", "1", "--no-nanny", "--host", "127.0.0.1",
+               "--no-dashboard", "--dashboard-address", "127.0.0.1:0"], "worker.log")
         from distributed import Client
 
         with Client(address, timeout="30s", set_as_default=False) as client:
