@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = """
 import hashlib
@@ -34,6 +36,7 @@ def run(hash_seed: str) -> str:
     return out.stdout.strip()
 
 
+@pytest.mark.slow  # > 0.8 s: left out of `make test-fast`
 def test_the_event_log_is_the_same_byte_for_byte_across_processes():
     first, second = run("1"), run("2")
     assert len(first) == len(hashlib.sha256().hexdigest()) and first == second

@@ -124,6 +124,7 @@ COMPUTES = ["compute0", "compute1", "compute2", "compute3"]
          seed=0)  # a live migration aborted by its destination's power loss: tried again
 @example(removals=[(["compute0"], 0.0, False), (["compute1"], 0.0, False)], vms=1, faults=[], seed=0)  # a VM
 #        migrating onto a node whose removal starts meanwhile is moved on
+@pytest.mark.slow  # > 0.8 s: left out of `make test-fast`
 def test_no_vm_is_lost_by_a_removal_unless_the_report_says_capacity_was_short(removals, vms, faults, seed):
     schedule = [{"do": "remove_nodes", "nodes": nodes, "at_s": t, "force": force} for nodes, t, force in removals]
     fault_list = [{"kind": "power_loss", "node": n, "at_s": t, **({"for_s": d} if d else {})} for n, t, d in faults]

@@ -80,6 +80,7 @@ def test_a_service_crash_is_not_seen_by_the_host_checks_and_is_repaired_at_once(
        ttf=st.floats(100, 6000), ttr=st.floats(60, 3000), interval=st.floats(30, 1800),
        outage=st.one_of(st.none(), st.tuples(st.floats(0, 8000), st.floats(60, 6000))),
        crews=st.integers(0, 2), seed=st.integers(0, 2**16))
+@pytest.mark.slow  # > 0.8 s: left out of `make test-fast`
 def test_a_repair_never_starts_before_the_notice_nor_the_notice_before_the_failure(
         node, kind, ttf, ttr, interval, outage, crews, seed):
     faults = [{"kind": kind, "node": node, "at_s": 0, "ttf": {"dist": "exponential", "mean": ttf},

@@ -157,6 +157,7 @@ def test_stochastic_faults_are_deterministic_per_seed(operate):
     assert not a.events.equals(c.events)
 
 
+@pytest.mark.slow  # > 0.8 s: left out of `make test-fast`
 def test_one_fault_does_not_shift_another_faults_random_numbers(operate):
     kw = dict(duration_s=30000, timing={"post_s": 0, "os_boot_s": 0})
     alone = operate([F(**STOCH)], seed=5, **kw)

@@ -13,6 +13,7 @@ RabbitMQ net_ticktime, HAProxy rise/fall, VRRP master-down).
 """
 from collections import Counter
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -73,6 +74,7 @@ def assert_level_is_the_mean_of_routes(plane) -> None:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(faults=faults, looks=looks, soon=soon, probe_sources=st.integers(1, 16), seed=st.integers(0, 2**16),
        donor_blocks=st.booleans(), roundrobin=st.booleans())
+@pytest.mark.slow  # > 0.8 s: left out of `make test-fast`
 def test_level_is_the_share_of_probe_addresses_whose_route_succeeds(faults, looks, soon, probe_sources, seed,
                                                                     donor_blocks, roundrobin):
     sc = Scenario(name="p", run="operations", inventory={"generate": {"compute": 1}}, faults=faults,

@@ -139,6 +139,7 @@ def test_any_of_all_of_and_interrupt_mean_what_they_mean_in_simpy():
         assert ("interrupted", "drill", 0.2) in log
 
 
+@pytest.mark.slow  # > 0.8 s: left out of `make test-fast`
 def test_world_within_works_live():
     world = make_live_world(7, Recorder())
     env = world.env

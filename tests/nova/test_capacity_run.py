@@ -171,6 +171,7 @@ def test_schema_mistakes_are_located(tmp_path):
                      (10, "workload.tenants[0].weekly")}
 
 
+@pytest.mark.slow  # > 0.8 s: left out of `make test-fast`
 def test_twin_run_writes_a_capacity_report_the_same_every_time(tmp_path, capsys):
     scenario = REPO / "scenarios" / "capacity-reference.yaml"
     for out in ("a", "b"):

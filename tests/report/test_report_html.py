@@ -117,6 +117,7 @@ def test_deterministic(small_run):
     assert render_report(*small_run) == render_report(*small_run)
 
 
+@pytest.mark.slow  # > 0.8 s: left out of `make test-fast`
 def test_2000_nodes_bounded_and_says_how_many_omitted(make_run):
     nodes = [("undercloud", "Undercloud")] + [(f"controller{i}", "OvercloudControl") for i in range(3)]
     nodes += [(f"compute{i}", "OvercloudCompute") for i in range(1996)]

@@ -111,6 +111,7 @@ def _check_ranges(summary):
                 assert m["interval"] in ("constant", "none") and math.isnan(m["ci_low"]), (name, m)
 
 
+@pytest.mark.slow  # > 0.8 s: left out of `make test-fast`
 def test_an_operations_year_sweep_has_intervals_in_range():
     """ha-year, 3 replications: availabilities near 1, downtimes with a wide spread."""
     s = run_sweep(SCENARIOS / "ha-year.yaml", 3).summary

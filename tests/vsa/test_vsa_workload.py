@@ -26,6 +26,7 @@ def time_average_count(events, cluster, duration):
     return (total + (duration - last) * count) / duration
 
 
+@pytest.mark.slow  # > 0.8 s: left out of `make test-fast`
 def test_arrivals_are_poisson_and_the_volume_count_follows_littles_law():
     workload = {"creates_per_day": RATE, "size_gib": 1,
                 "lifetime_s": {"dist": "lognormal", "median": MEDIAN_LIFE, "sigma": SIGMA}}

@@ -83,6 +83,7 @@ def test_a_tenants_requests_are_its_own():
     assert alone == crowded and len(alone) > 1000
 
 
+@pytest.mark.slow  # > 0.8 s: left out of `make test-fast`
 def test_a_steady_start_needs_no_warm_up():
     # an unlimited cloud: the VM count is M/G/inf's, Poisson(rate x mean lifetime) at every time
     lifetime = {"dist": "lognormal", "median": 20 * 3600.0, "sigma": 1.2}
