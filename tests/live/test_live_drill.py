@@ -1,6 +1,7 @@
 """A failover drill on a real lab: the scenario's power loss of the VIP-holding controller is
 applied to its guest through its BMC, the HA model runs on the guests' real power states (polled
 through the BMCs), and the run shows the VIP on another controller and a bounded API error window.
+The same lab's guests then play VSA nodes and Swift servers, one of them powered off the same way.
 Checked against independent truth: libvirt's view of the guests."""
 from types import SimpleNamespace
 
@@ -138,4 +139,50 @@ def test_a_vsa_node_powered_off_through_its_bmc_degrades_the_volumes_then_resync
     assert m["availability_vsa_lab"] == 1.0 and m["volumes_lost_vsa_lab"] == 0 and m["quorum_losses"] == 0
     assert m["degraded_s_vsa_lab"] == pytest.approx(end.time_s.iloc[0] - down)
     guest = result.summary["live_nodes"]["vsa1"]
+    assert {n["name"]: n["power"] for n in lab.status()["nodes"]}[guest] == "on"  # libvirt agrees
+
+
+# --- object storage: the same lab's guests as Swift servers -------------------------------------
+SWIFT_AT_S, SWIFT_FOR_S, SWIFT_DURATION_S = 10.0, 10.0, 75.0
+SWIFT_PART_POWER = 6
+
+
+@pytest.fixture(scope="module")
+def swift_drill(vsa_drill, drill_lab):
+    """The lab's guests 1-3 as the cloud's Swift servers (swift0-2): swift1 loses power through its
+    BMC and comes back."""
+    from dataclasses import replace
+
+    from twin.inventory.model import Role
+    from twin.runs.operations import live as operate_live
+
+    guests = drill_lab.nodes()
+    nodes = [guests[0]] + [replace(g, role=Role.SWIFT) for g in guests[1:]]
+    sc = Scenario(name="live-swift-drill", run="operations", inventory={"generate": {}},
+                  operations={"duration_s": SWIFT_DURATION_S, "operator_response_s": RESPONSE_S},
+                  swift={"part_power": SWIFT_PART_POWER},
+                  faults=[{"kind": "power_loss", "node": "swift1", "at_s": SWIFT_AT_S, "for_s": SWIFT_FOR_S}])
+    return operate_live(sc, SimpleNamespace(active=nodes), 1, "lab", drill_lab.dir), drill_lab
+
+
+def test_a_swift_server_powered_off_through_its_bmc_leaves_its_partitions_under_replicated_until_it_is_back(
+        swift_drill):
+    """Three servers, three replicas: swift's ring puts one replica of every partition on each
+    server, so while swift1 is off every partition has one primary fewer, and two of three still
+    answer (Juno's quorum): every GET and PUT succeeds. The model reads the BMC-polled power state."""
+    result, lab = swift_drill
+    ev = result.events
+    live = ev[(ev.kind == "liveness") & (ev.subject == "swift1")]
+    down, up = live[live.name == "down"].time_s.iloc[0], live[live.name == "up"].time_s.iloc[0]
+    under = ev[(ev.kind == "swift_parts") & (ev.name == "under_replicated")]
+    swift = ev[ev.kind.str.startswith("swift") | (ev.kind == "liveness")].to_string()
+    assert list(zip(under.time_s, under.value)) == [(0.0, 0), (down, 2 ** SWIFT_PART_POWER), (up, 0)], swift
+    levels = ev[ev.kind == "swift_level"]
+    assert set(levels.subject) == {"object"} and (levels.value == 1.0).all(), swift
+    m = result.metrics
+    assert m["availability_swift_read"] == 1.0 and m["availability_swift_write"] == 1.0
+    assert m["partitions_under_replicated_max"] == 2 ** SWIFT_PART_POWER and m["objects_lost"] == 0
+    assert m["time_to_full_redundancy_s_max"] == pytest.approx(up - down)
+    assert "swift" in result.summary["storage"]
+    guest = result.summary["live_nodes"]["swift1"]
     assert {n["name"]: n["power"] for n in lab.status()["nodes"]}[guest] == "on"  # libvirt agrees

@@ -117,6 +117,7 @@ class Operations:
         from twin.cloud.ha.plane import ControlPlane
 
         self.world, self.sc, self.nodes = world, sc, list(nodes)
+        self._modelled_link = None  # `_network`'s, on a world without a network of its own
         ops = sc.operations
         controllers = [n.name for n in self.nodes if n.role is Role.CONTROL]
         swift = [n.name for n in self.nodes if n.role in SWIFT_ROLES]
@@ -147,27 +148,34 @@ class Operations:
         return monitor, Day2(world, sc, self.nodes, liveness, targets, self.plane, monitor, vsa=self.vsa,
                              swift=self.swift)
 
+    def _network(self, world, sc):
+        """The management network storage traffic (VSA resyncs, Swift replication) shares: the
+        simulated world's own; on a live lab, whose guests hold no VSA or Swift data, one modelled
+        network of the scenario's `network:` figures on the live clock, shared by both."""
+        link = getattr(world.hardware, "link", None) or self._modelled_link
+        if link is None:
+            from twin.sim.network import SharedLink
+
+            link = self._modelled_link = SharedLink(world.env, sc.network.management_gbps * 1e9)
+        return link
+
     def _vsa(self, world, sc, liveness):
-        """The StoreVirtual clusters of the VSA nodes (twin/cloud/vsa). Their resyncs run on the
-        world's shared management network; a live lab's guests hold no VSA data, so a drill's
-        resyncs run on a modelled network of the scenario's `network:` figures (on the live clock)."""
+        """The StoreVirtual clusters of the VSA nodes (twin/cloud/vsa); their resyncs run on the
+        management network (`_network`)."""
         from twin.cloud.vsa.config import plan_clusters
         from twin.cloud.vsa.model import VsaModel
-        from twin.sim.network import SharedLink
 
         if not plan_clusters(sc.storage.vsa, self.nodes):
             return None
-        link = getattr(world.hardware, "link", None) or SharedLink(world.env, sc.network.management_gbps * 1e9)
         machines = getattr(world.hardware, "machines", None)  # simulated machines: each NIC caps its resync
-        return VsaModel(world, sc.storage.vsa, self.nodes, liveness, link,
+        return VsaModel(world, sc.storage.vsa, self.nodes, liveness, self._network(world, sc),
                         nic_bps=(lambda n: machines[n].nic_bps() if n in machines else math.inf) if machines else None)
 
     def _swift(self, world, sc, liveness, swift_nodes, controllers):
         """Swift's object rings (built from `swift:` once per run without the rows add_nodes will
-        deploy, or the operator's builders) and their proxy and replicator model (twin/cloud/swift/model.py), where the world has the shared
-        management network replication runs on (a simulated world, today)."""
-        link = getattr(world.hardware, "link", None)
-        if link is None or not swift_nodes:
+        deploy, or the operator's builders) and their proxy and replicator model
+        (twin/cloud/swift/model.py); replication runs on the management network (`_network`)."""
+        if not swift_nodes:
             return None
         from twin.cloud.swift.build import shared_rings
         from twin.cloud.swift.model import OBJECT_RINGS, SwiftModel
@@ -177,9 +185,10 @@ class Operations:
         builders = shared_rings(sc.swift, holders, sc.failure_domains, names=OBJECT_RINGS)
         if not builders:
             return None
-        machines = world.hardware.machines
-        return SwiftModel(world, sc.swift, builders, swift_nodes, liveness, link, proxies=controllers,
-                          nic_bps=lambda n: machines[n].nic_bps() if n in machines else None)
+        machines = getattr(world.hardware, "machines", None)  # simulated machines: each NIC caps its pushes
+        return SwiftModel(world, sc.swift, builders, swift_nodes, liveness, self._network(world, sc),
+                          proxies=controllers,
+                          nic_bps=(lambda n: machines[n].nic_bps() if n in machines else None) if machines else None)
 
     def start(self) -> None:
         world = self.world
