@@ -7,9 +7,11 @@ Rules:
 - `check_out_dir(path)` runs before any simulation and creates nothing: a file in the way, a
   parent that is a file, a folder that cannot be created or written is an OutputError (one line,
   exit 2), not a traceback after the work is done.
-- `RunFolder` writes a run's files into a fresh temporary folder beside the target and swaps it
+- `run_folder` writes a run's files into a fresh temporary folder beside the target and swaps it
   in at the end, under a lock beside the target: an interrupted run leaves the previous run
-  whole, and two runs into one folder leave one complete run (the last), never a mix.
+  whole, and two runs into one folder leave one complete run (the last), never a mix. Another
+  run may be swapping the target at any moment, so it can vanish for an instant: the checks
+  read each path once (one stat), and the target folder is never made ahead of the swap.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import fcntl
 import os
 import re
 import shutil
+import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,21 +40,41 @@ def check_out_dir(path: str | os.PathLike) -> Path:
     """The output folder, checked (not created) before any work: it is a folder or can be made one
     where we may write. OutputError if not."""
     path = Path(path)
-    if path.exists() and not path.is_dir():
-        raise OutputError(path, "it is a file, not a folder")
-    ancestor = path
-    while not ancestor.exists():
-        if ancestor.is_symlink():  # a dangling link in the way
-            raise OutputError(path, f"{ancestor} is a broken symbolic link")
-        ancestor = ancestor.parent
-    if not ancestor.is_dir():
-        raise OutputError(path, "a part of the path is a file, not a folder")
-    try:  # the one honest test of "may I write here": try it (and leave nothing behind)
-        os.rmdir(tempfile.mkdtemp(prefix=".twin-probe-", dir=ancestor))
-    except OSError as e:
-        where = "" if ancestor == path else f" (in {ancestor})"
-        raise OutputError(path, f"{_reason(e)}{where}") from None
+    ancestor, mode = _nearest_existing(path)
+    if not stat.S_ISDIR(mode):
+        raise OutputError(path, "it is a file, not a folder" if ancestor == path
+                          else "a part of the path is a file, not a folder")
+    _probe(path, ancestor)
     return path
+
+
+def _nearest_existing(path: Path) -> tuple[Path, int]:
+    """The path itself or its nearest ancestor that exists, with its mode (one stat each)."""
+    ancestor = path
+    while True:
+        try:
+            return ancestor, os.stat(ancestor).st_mode
+        except NotADirectoryError:  # a file further up: find it
+            pass
+        except FileNotFoundError:
+            if ancestor.is_symlink():  # a dangling link in the way
+                raise OutputError(path, f"{ancestor} is a broken symbolic link") from None
+        except OSError as e:
+            raise OutputError(path, _reason(e)) from None
+        ancestor = ancestor.parent
+
+
+def _probe(path: Path, folder: Path) -> None:
+    """The one honest test of "may I write here": make a folder in `folder` (and leave nothing)."""
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".twin-probe-", dir=folder))
+    except FileNotFoundError:
+        if folder != path:
+            raise OutputError(path, f"{folder} vanished while it was checked") from None
+        _probe(path, path.parent)  # another run is swapping the folder in (run_folder), beside it
+    except OSError as e:
+        where = "" if folder == path else f" (in {folder})"
+        raise OutputError(path, f"{_reason(e)}{where}") from None
 
 
 def _make(path: Path) -> Path:
@@ -70,25 +93,44 @@ def _reason(e: OSError) -> str:
 
 @contextmanager
 def run_folder(target: str | os.PathLike):
-    """Yield a fresh temporary folder beside `target`; on success it replaces `target` whole."""
-    target = _make(check_out_dir(target))
+    """Yield a fresh temporary folder beside `target`; on success it replaces `target` whole (or
+    becomes it)."""
+    target = check_out_dir(target)
+    _make(target.parent)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".new", dir=target.parent))
     try:
         yield tmp
         os.chmod(tmp, 0o755)
         with _locked(target):
-            old = target.with_name(f".{target.name}.{os.getpid()}.old")
-            os.rename(target, old)  # a rename of folders in one filesystem: instant
+            old = None
+            if os.path.lexists(target):
+                if not os.path.isdir(target):  # a file put there while the run ran
+                    raise OutputError(target, "it is a file, not a folder")
+                # a fresh empty name to rename over (a folder replaces an empty one), so that an old
+                # folder another process still holds open cannot block this swap
+                old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+                os.rename(target, old)  # a rename of folders in one filesystem: instant
             try:
                 os.rename(tmp, target)
             except BaseException:
-                os.rename(old, target)
+                if old is not None:
+                    os.rename(old, target)
                 raise
-            shutil.rmtree(old, ignore_errors=True)
+            if old is not None:
+                _remove(old)
     except OSError as e:
         raise OutputError(target, _reason(e)) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _remove(folder: Path) -> None:
+    """Remove a replaced run folder; a checker probing in it at that moment (check_out_dir) may
+    add an entry while it goes, so it is tried again once."""
+    for _ in range(2):
+        shutil.rmtree(folder, ignore_errors=True)
+        if not os.path.lexists(folder):
+            return
 
 
 @contextmanager
