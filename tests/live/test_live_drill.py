@@ -98,23 +98,28 @@ VSA_AT_S, VSA_FOR_S, VSA_DURATION_S = 10.0, 10.0, 75.0
 RESYNC_GBPS = 0.2
 
 
-@pytest.fixture(scope="module")
-def vsa_drill(drill, drill_lab):
-    """The lab's guests 1-3 as the cloud's VSA nodes (an inventory says which guest plays which
-    role; the guests are alike): vsa1 loses power through its BMC and comes back."""
+def storage_drill(lab, role: str, sc: Scenario):
+    """Run `sc` live on the lab with its guests 1-3 in `role` (an inventory says which guest plays
+    which role; the guests are alike)."""
     from dataclasses import replace
 
     from twin.inventory.model import Role
     from twin.runs.operations import live as operate_live
 
-    guests = drill_lab.nodes()
-    nodes = [guests[0]] + [replace(g, role=Role.VSA) for g in guests[1:]]
+    guests = lab.nodes()
+    nodes = [guests[0]] + [replace(g, role=Role[role]) for g in guests[1:]]
+    return operate_live(sc, SimpleNamespace(active=nodes), 1, "lab", lab.dir), lab
+
+
+@pytest.fixture(scope="module")
+def vsa_drill(drill, drill_lab):
+    """The lab's guests 1-3 as the cloud's VSA nodes: vsa1 loses power through its BMC and comes back."""
     sc = Scenario(name="live-vsa-drill", run="operations", inventory={"generate": {}},
                   operations={"duration_s": VSA_DURATION_S, "operator_response_s": RESPONSE_S},
                   storage={"vsa": {"resync_gbps": RESYNC_GBPS, "write_rate_mib_s": 2,
                                    "clusters": [{"name": "lab", "volumes": {"count": 4, "size_gib": 10}}]}},
                   faults=[{"kind": "power_loss", "node": "vsa1", "at_s": VSA_AT_S, "for_s": VSA_FOR_S}])
-    return operate_live(sc, SimpleNamespace(active=nodes), 1, "lab", drill_lab.dir), drill_lab
+    return storage_drill(drill_lab, "VSA", sc)
 
 
 def test_a_vsa_node_powered_off_through_its_bmc_degrades_the_volumes_then_resyncs(vsa_drill):
@@ -151,18 +156,11 @@ SWIFT_PART_POWER = 6
 def swift_drill(vsa_drill, drill_lab):
     """The lab's guests 1-3 as the cloud's Swift servers (swift0-2): swift1 loses power through its
     BMC and comes back."""
-    from dataclasses import replace
-
-    from twin.inventory.model import Role
-    from twin.runs.operations import live as operate_live
-
-    guests = drill_lab.nodes()
-    nodes = [guests[0]] + [replace(g, role=Role.SWIFT) for g in guests[1:]]
     sc = Scenario(name="live-swift-drill", run="operations", inventory={"generate": {}},
                   operations={"duration_s": SWIFT_DURATION_S, "operator_response_s": RESPONSE_S},
                   swift={"part_power": SWIFT_PART_POWER},
                   faults=[{"kind": "power_loss", "node": "swift1", "at_s": SWIFT_AT_S, "for_s": SWIFT_FOR_S}])
-    return operate_live(sc, SimpleNamespace(active=nodes), 1, "lab", drill_lab.dir), drill_lab
+    return storage_drill(drill_lab, "SWIFT", sc)
 
 
 def test_a_swift_server_powered_off_through_its_bmc_leaves_its_partitions_under_replicated_until_it_is_back(
