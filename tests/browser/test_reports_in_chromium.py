@@ -98,6 +98,20 @@ def test_the_object_storage_section(chromium, shots):
         assert _row(facts, metric)[1] == f"{m[metric]:,.6g}", metric
 
 
+
+def test_an_operations_report_without_controllers(chromium, shots):
+    """A storage-only run (as a live storage drill on the lab): no API service to give an
+    availability for, so no per-service table; the Swift section draws as usual."""
+    from opstest_helpers import build
+
+    faults = [{"kind": "disk_failure", "node": "swift1", "at_s": 500, "for_s": 600}]
+    run = simulate(*build(faults, duration_s=30000, swift=3, control=0, compute=0), 1)
+    assert set(run.summary["operations"]["availability"]) == {"overall"}
+    facts = _open(chromium, render_report(run.events, run.summary), shots, "operations-no-controllers")
+    assert SWIFT_FIGURES <= {f["id"] for f in facts["figs"]}
+    assert not any(table and table[0][:2] == ["service", "availability"] for table in facts["tables"])
+    assert _row(facts, "faults started")[1] == "1"
+
 def test_the_durability_report(chromium, shots):
     """Five years of disks failing at 50% a year (the example scenario's ring): every failure listed."""
     loaded = load_scenario(REPO / "scenarios" / "swift-durability.yaml")

@@ -60,3 +60,31 @@ def test_a_short_outage_on_a_year_axis_gets_a_marker():
     markers = [t for t in fig.data if t.type == "scatter"]
     assert len(markers) == 1 and list(markers[0].y) == ["keystone"]  # the 30-day one is wide enough
     assert abs(markers[0].x[0] - (1e6 + 4.5) / 86400) < 1e-9
+
+
+def test_a_run_without_controllers_says_so_instead_of_a_vacuous_100_percent():
+    """A storage drill on the lab has no controllers, hence no API service levels: the report and
+    the digest say that no API services were modelled, where they used to show a 100 % badge over
+    an empty per-service table. A run with services keeps its badge and table."""
+    from pathlib import Path
+
+    from twin.cloud.ha.summary import operations_digest, summarize_operations
+    from twin.report.operations import NO_API_SERVICES, render_operations_report
+
+    def report_and_digest(events):
+        summary = {"scenario": "drill", "backend": "lab", "seed": 1, "counts": {"events": len(events)},
+                   "operations": summarize_operations(events, scenario="drill", backend="lab", seed=1,
+                                                      duration_s=1500.0, nodes={})["operations"]}
+        return render_operations_report(events, summary), operations_digest(summary, Path("out"))
+
+    empty = Recorder().frame()
+    html, digest = report_and_digest(empty)
+    assert f'<div class="big none">{NO_API_SERVICES}</div>' in html
+    assert "Availability per service" not in html and "% available" not in html
+    assert "no API services modelled (no controllers)" in digest.splitlines()[0]
+    assert "per service" not in digest and "% overall" not in digest and "VIP" not in digest
+
+    html, digest = report_and_digest(_levels_log(1500.0, [(300.0, "cinder", 0.0, "down"), (450.0, "cinder", 1.0, "")]))
+    assert '<div class="big bad">90.0000% available</div>' in html and "Availability per service" in html
+    assert NO_API_SERVICES not in html
+    assert "availability 90.0000% overall" in digest and "per service: cinder 90.0000%" in digest

@@ -26,6 +26,7 @@ h2 { margin-top: 1.6em; border-bottom: 2px solid #cfd8dc; padding-bottom: .2em; 
 .big { display: inline-block; font-size: 2.2em; font-weight: 700; padding: .15em .6em; border-radius: .2em;
        color: #fff; }
 .big.ok { background: #2e7d32; } .big.warn { background: #ef6c00; } .big.bad { background: #c62828; }
+.big.none { background: #607d8b; }
 .facts td { padding: .15em 1em .15em 0; } .facts td:first-child { color: #616161; }
 table.data { border-collapse: collapse; font-size: .92em; }
 table.data th, table.data td { border: 1px solid #cfd8dc; padding: .25em .6em; text-align: left; }

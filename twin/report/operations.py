@@ -29,6 +29,10 @@ from twin.report.swift import render_swift_section, swift_nav
 from twin.report.vsa import render_vsa_section, vsa_nav
 from twin.timefmt import hms
 
+NO_API_SERVICES = "no API services"
+NO_API_SERVICES_WHY = ("The inventory has no controllers, so no API service (HAProxy, Keystone, Nova...) was "
+                       "modelled and there is no cloud availability to give. Block and object storage, when the "
+                       "run has them, have their own sections below.")
 MAX_ROWS_OPEN = 50  # longer tables are folded (<details>)
 MAX_BUCKETS = 300
 DASHES = ("solid", "dash", "dot", "dashdot")
@@ -149,9 +153,12 @@ def _header(summary: dict, o: dict, duration: float) -> str:
     rows = "".join(f"<tr><td>{escape(k)}</td><td>{escape(str(v))}</td></tr>" for k, v in facts if v is not None)
     down = o.get("downtime_s") or {}
     per_service = [[escape(s), _pct(a), _nines(a), _num(down.get(s), 1)] for s, a in avail.items() if s != "overall"]
+    heading = f"<h1>{escape(str(summary.get('scenario') or 'unnamed scenario'))}</h1>"
+    if not per_service:  # a storage drill: no controllers, so no API whose availability a badge could give
+        return (f'{heading}<div class="big none">{escape(NO_API_SERVICES)}</div><table class="facts">{rows}</table>'
+                f'<p class="note">{escape(NO_API_SERVICES_WHY)}</p>')
     services = _table(["service", "availability", "nines", "downtime (s)"], per_service, {1, 2, 3})
-    return (f"<h1>{escape(str(summary.get('scenario') or 'unnamed scenario'))}</h1>"
-            f'<div class="big {css}">{escape(_pct(overall))} available</div>'
+    return (f'{heading}<div class="big {css}">{escape(_pct(overall))} available</div>'
             f'<table class="facts">{rows}</table><p>Availability per service (the cloud overall is as available '
             f"as its worst API at each moment):</p>{services}")
 
