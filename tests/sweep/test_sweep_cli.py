@@ -109,18 +109,18 @@ def test_ctrl_c_keeps_finished_replications_and_the_printed_command_resumes(slow
 
 # ---- issue 13: what a new user hit ----------------------------------------------------------
 
-def _limited(gib: int):
-    """A child's address space capped (what a runaway sweep could take: today's took 6 GB)."""
-    import resource
-
-    def limit():
-        resource.setrlimit(resource.RLIMIT_AS, (gib << 30, gib << 30))
-    return limit
+#: `twin` with its address space capped first (what a runaway sweep could take: today's took 6 GB).
+#: The cap is set by the child itself, not by a preexec_fn: that would make subprocess fork the
+#: test process, which has eventlet loaded (through swift) and warns about fork().
+_LIMITED_TWIN = ("import resource, runpy, sys; cap = int(sys.argv.pop(1)); "
+                 "resource.setrlimit(resource.RLIMIT_AS, (cap, cap)); "
+                 "runpy.run_module('twin.cli', run_name='__main__', alter_sys=True)")
 
 
 def _twin_limited(*args, gib=3, timeout=300):
-    return subprocess.run([sys.executable, "-m", "twin.cli", *args], cwd=REPO, capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=timeout, preexec_fn=_limited(gib))
+    return subprocess.run([sys.executable, "-c", _LIMITED_TWIN, str(gib << 30), *args], cwd=REPO,
+                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)},
+                          timeout=timeout)
 
 
 def test_a_billion_replications_are_refused_up_front_with_the_figure(tmp_path):
