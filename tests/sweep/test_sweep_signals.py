@@ -45,6 +45,8 @@ def _reap(proc: subprocess.Popen, children: list[psutil.Process]) -> None:
     if proc.poll() is None:
         proc.kill()
         proc.wait(timeout=30)
+    for pipe in (proc.stdout, proc.stderr):  # unread after a SIGKILL: closed here, not by the collector
+        pipe.close()
     for child in children:
         try:
             child.kill()
