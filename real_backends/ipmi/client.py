@@ -412,9 +412,16 @@ class IpmiClient:
         """The BMC's boot flags: {"bootdev": "network" | "hd" | "default" | ..., "persistent": bool}."""
         return self._run("bootdev get", [(0x0, 0x9, [5, 0, 0])], _boot_flags)
 
+    def __enter__(self) -> "IpmiClient":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     def close(self) -> None:
         """Log out of the session: best effort, bounded by CLOSE_TIMEOUT_S whatever the BMC or
-        pyghmi does."""
+        pyghmi does. A client left open keeps its session alive: pyghmi sends it keep-alives
+        for as long as the process runs (`with IpmiClient(...) as c:` closes it)."""
         locked = self._lock.acquire(timeout=CLOSE_TIMEOUT_S)  # let a running command end first
         try:
             op = _Logout(self, time.monotonic() + CLOSE_TIMEOUT_S)

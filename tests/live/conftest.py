@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 
 import pytest
 
@@ -75,6 +76,20 @@ def lab_root(tmp_path_factory, lab_host):
         else:
             os.environ["TWIN_LAB_ROOT"] = old
 
+
+
+@pytest.fixture(scope="module", autouse=True)
+def no_ipmi_session_left_open():
+    """Every IPMI client a module opens is closed by the module's end (autouse: torn down after
+    the module's own fixtures). pyghmi keeps an open session alive for the life of the process,
+    sending keep-alives to a BMC that a later test may have taken down and whose port another
+    process may then hold."""
+    yield
+    pyghmi = sys.modules.get("pyghmi.ipmi.private.session")
+    if pyghmi is None:
+        return
+    left = sorted(f"{s.bmc}:{s.port}" for s in list(pyghmi.Session.keepalive_sessions))
+    assert not left, f"IPMI sessions left open (an IpmiClient not closed): {left}"
 
 def unique_name(stem: str) -> str:
     return f"{stem}{os.getpid() % 100000}"

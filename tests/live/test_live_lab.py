@@ -167,12 +167,11 @@ def test_ipmitool_agrees_with_the_pyghmi_client(lab, ipmitool):
 
 def test_cipher_suite_is_configurable(lab):
     node = lab.nodes()[2]
-    forced3 = IpmiClient(node.name, node.bmc, IpmiOptions(cipher_suite=3))
-    assert forced3.power_state() == "off" and forced3.cipher_suite == 3
-    forced3.close()
+    with IpmiClient(node.name, node.bmc, IpmiOptions(cipher_suite=3)) as forced3:
+        assert forced3.power_state() == "off" and forced3.cipher_suite == 3
     # Forcing 17 against a SHA1-only BMC is the stock pyghmi failure, reported as such.
-    forced17 = IpmiClient(node.name, node.bmc, IpmiOptions(cipher_suite=17))
-    with pytest.raises(BmcError) as info:
+    with IpmiClient(node.name, node.bmc, IpmiOptions(cipher_suite=17)) as forced17, \
+            pytest.raises(BmcError) as info:
         forced17.power_state()
     assert info.value.reason == "protocol" and "cipher suite" in str(info.value)
     assert password_of(lab) not in str(info.value)
@@ -212,7 +211,8 @@ def test_pxe_boot_through_the_bmc_reaches_the_boot_endpoint(lab):
     finally:
         world.env.close()
         for n in nodes:
-            IpmiClient(n.name, n.bmc).power("off")
+            with IpmiClient(n.name, n.bmc) as client:
+                client.power("off")
     print(f"\npower-on to deploy callback: {', '.join(f'{k} {v:.1f} s' for k, v in timings.items())}")
     boot = [(r.subject, r.name) for r in world.recorder.frame().itertuples() if r.kind == "boot"]
     for n in nodes:
@@ -266,7 +266,8 @@ def test_unknown_user_is_a_credentials_error_within_the_bound(lab):
     assert elapsed < 6.0
     assert password_of(lab) not in str(exc)
     # The BMC is free again for the right user at once.
-    assert IpmiClient(node.name, node.bmc).power_state() == "off"
+    with IpmiClient(node.name, node.bmc) as client:
+        assert client.power_state() == "off"
 
 
 def test_unreachable_bmc_times_out_within_its_bound(lab):
