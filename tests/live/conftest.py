@@ -77,7 +77,6 @@ def lab_root(tmp_path_factory, lab_host):
             os.environ["TWIN_LAB_ROOT"] = old
 
 
-
 @pytest.fixture(scope="module", autouse=True)
 def no_ipmi_session_left_open():
     """Every IPMI client a module opens is closed by the module's end (autouse: torn down after
@@ -90,6 +89,7 @@ def no_ipmi_session_left_open():
         return
     left = sorted(f"{s.bmc}:{s.port}" for s in list(pyghmi.Session.keepalive_sessions))
     assert not left, f"IPMI sessions left open (an IpmiClient not closed): {left}"
+
 
 def unique_name(stem: str) -> str:
     return f"{stem}{os.getpid() % 100000}"

@@ -312,15 +312,17 @@ def operations_digest(summary: dict, out) -> str:
     services = ", ".join(f"{s} {100 * v:.4f}%" for s, v in a.items() if s != "overall")
     moves = o["vip"]["moves"]
     takeovers = [m["takeover_s"] for m in moves if m["takeover_s"] is not None]
-    overall = (f"availability {100 * a['overall']:.4f}% overall" if services
-               else "no API services modelled (no controllers)")
-    lines = [f"{summary['scenario']} ({summary['backend']}, seed {summary['seed']}): operations for "
-             f"{hms(o['duration_s'], span=True)} ({o['duration_s']:,.0f} s): {overall}",
-             *([f"  per service: {services}",
-                f"  {o['outages_total']:,} outage(s), downtime {o['downtime_s']['overall']:,.1f} s; "
-                f"{o['faults']['started']:,} fault(s); VIP moved {len(moves)}x"
-                + (f" (takeover {np.mean(takeovers):.2f} s on average)" if takeovers else "")]
-               if services else [f"  {o['faults']['started']:,} fault(s)"])]
+    head = (f"{summary['scenario']} ({summary['backend']}, seed {summary['seed']}): operations for "
+            f"{hms(o['duration_s'], span=True)} ({o['duration_s']:,.0f} s): ")
+    faults = f"{o['faults']['started']:,} fault(s)"
+    if not services:  # no controllers (a storage drill): no API, so no availability or outage to give
+        lines = [head + "no API services modelled (no controllers)", f"  {faults}"]
+    else:
+        lines = [head + f"availability {100 * a['overall']:.4f}% overall",
+                 f"  per service: {services}",
+                 f"  {o['outages_total']:,} outage(s), downtime {o['downtime_s']['overall']:,.1f} s; "
+                 f"{faults}; VIP moved {len(moves)}x"
+                 + (f" (takeover {np.mean(takeovers):.2f} s on average)" if takeovers else "")]
     for x in sorted(o["outages"], key=lambda x: -x["downtime_s"])[:5]:
         lines.append(f"  outage at {hms(x['start_s'])} for {x['duration_s']:,.1f} s ({outage_services(x)}): "
                      f"{outage_reasons(x)}" + (f", {x['errors']:,} errors" if x["errors"] else ""))
