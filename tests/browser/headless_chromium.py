@@ -75,6 +75,9 @@ class Chromium:
         self._id = 0
 
     def close(self) -> None:
+        browser = getattr(self, "browser", None)  # absent when Chromium failed to start
+        if browser is not None:
+            browser.close()
         if self.proc.poll() is None:
             try:
                 os.killpg(self.proc.pid, signal.SIGKILL)

@@ -84,7 +84,8 @@ def test_two_runs_into_one_folder_leave_one_complete_run(tmp_path):
                                "--seed", str(seed)], cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for seed in (1, 2)]
     for p in procs:
-        assert p.wait(timeout=300) == 0, p.stderr.read()
+        _, err = p.communicate(timeout=300)  # reads and closes its stderr
+        assert p.returncode == 0, err
     summary = json.loads((out / "summary.json").read_text())
     events = pd.read_parquet(out / "events.parquet")
     assert len(events) == summary["counts"]["events"]  # the events and the summary of one run

@@ -1,6 +1,7 @@
 """`twin validate` applies the StoreVirtual limits: to the default cluster of every VSA node, or to
 the clusters of a scenario's storage.vsa section (--scenario), each problem located."""
 import json
+from pathlib import Path
 
 from twin.cli import main
 
@@ -34,7 +35,8 @@ def validate(capsys, *args, stream="out"):
 
 def node_line(path: str, name: str) -> int:
     """The line where the node's JSON object starts (the `{` just above its first key, "name")."""
-    return next(i for i, text in enumerate(open(path), 1) if f'"name": "{name}"' in text) - 1
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    return next(i for i, text in enumerate(lines, 1) if f'"name": "{name}"' in text) - 1
 
 
 def test_seventeen_vsa_nodes_are_too_many_for_the_default_cluster(tmp_path, capsys):
