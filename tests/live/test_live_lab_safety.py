@@ -116,6 +116,8 @@ def test_a_lab_whose_owner_is_gone_is_reaped(sig, lab_root, tmp_path):
         if owner.poll() is None:
             owner.kill()
             owner.wait()
+        owner.stdout.close()
+        owner.stderr.close()
         Lab(name, root=lab_root).down()
 
 

@@ -304,4 +304,6 @@ def test_a_redfish_lab_whose_owner_was_killed_is_reaped_emulator_and_all(lab_roo
         if owner.poll() is None:
             owner.kill()
             owner.wait()
+        owner.stdout.close()
+        owner.stderr.close()
         Lab(name, root=lab_root).down()
